@@ -1,0 +1,108 @@
+"""Unit compression: strip hedges, meta-talk, filler and fact-free asides; shorten wordy phrases.
+
+Compression only deletes or shortens words around the facts. Entities are protected while the
+patterns run, and a result that lost any number, mention, link, identifier or deadline of its
+input is thrown away in favour of the input: the guarantee is checked, not hoped for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon
+from .facts import extract_facts
+from .mrkdwn import ENTITY_RE
+
+__all__ = ["boilerplate_kind", "compress", "strip_decoration"]
+
+_PLACEHOLDER_RE = re.compile("\u0001(\\d+)\u0001")
+_PAREN_RE = re.compile(r"\s*\((?:[^()\u0001]|\u0001\d+\u0001)*\)")
+_SPACES_RE = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.;:!?])")
+_EMOJI_CHAR = r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2705\u274C\uFE0F\u200D]"
+_EDGE_EMOJI_RE = re.compile(rf"^(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*|(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*$", re.I)
+_BOLD_LABEL_RE = re.compile(r"^\*([^*]{1,40})\*\s*:?\s*")
+_FACT_KINDS_CHECKED = ("numbers", "deadlines", "mentions", "links", "identifiers")
+
+
+def _protect(text: str) -> tuple[str, list[str]]:
+    saved: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        saved.append(match.group(0))
+        return f"\u0001{len(saved) - 1}\u0001"
+
+    return ENTITY_RE.sub(keep, text), saved
+
+
+def _restore(text: str, saved: list[str]) -> str:
+    return _PLACEHOLDER_RE.sub(lambda m: saved[int(m.group(1))], text)
+
+
+def strip_decoration(text: str) -> str:
+    """Remove emoji at the start or end of a unit: decoration, not content."""
+    return _EDGE_EMOJI_RE.sub("", text).strip()
+
+
+def boilerplate_kind(text: str) -> str | None:
+    """'greeting', 'pleasantry' or 'closing offer' when the unit is only that, else None."""
+    bare = strip_decoration(text)
+    if not bare or lexicon.FILLER_RE.match(bare):
+        return "filler"
+    if lexicon.GREETING_RE.match(bare):
+        return "greeting"
+    for kind, pattern in (
+        ("pleasantry", lexicon.PLEASANTRY_RE),
+        ("closing offer", lexicon.CLOSING_OFFER_RE),
+    ):
+        match = pattern.search(bare)
+        # Padding wrapped around a fact ("Let me know if the 3 pods on v2 fail") is not padding.
+        if match and not any(extract_facts(bare)[k] for k in ("numbers", "links", "identifiers")):
+            return kind
+    return None
+
+
+def _capitalise(text: str) -> str:
+    for index, char in enumerate(text):
+        if char.isalpha():
+            return text[:index] + char.upper() + text[index + 1 :] if char.islower() else text
+        if char == "\u0001" or char in "<`:@#":
+            return text
+    return text
+
+
+def compress(text: str, *, aggressive: bool = False) -> str:
+    """Shorten one unit without changing any fact in it; `aggressive` also drops asides.
+
+    Returns "" when the unit held only padding ("Here's a quick summary of the update.").
+    Tries the aggressive cut first when asked, then the gentle one, then gives the input back:
+    whichever first keeps every fact of the input wins.
+    """
+    for drop_asides in (True, False) if aggressive else (False,):
+        result = _shorten(text, drop_asides)
+        if _keeps_facts(text, result):
+            return result  # "" when the unit was nothing but padding
+    return text.strip()
+
+
+def _shorten(text: str, drop_asides: bool) -> str:
+    protected, saved = _protect(strip_decoration(text))
+    out = _BOLD_LABEL_RE.sub(lambda m: m.group(1).strip().rstrip(":") + ": ", protected)
+    out = lexicon.META_PREFIX_RE.sub("", out)
+    out = lexicon.RESTATEMENT_RE.sub("", out)
+    for _ in range(2):  # connectors stack: "So, basically, ..."
+        out = lexicon.LEADING_CONNECTOR_RE.sub("", out)
+    out = lexicon.HEDGE_RE.sub("", out)
+    for pattern, replacement in lexicon.WORDY_REPLACEMENTS:
+        out = pattern.sub(replacement, out)
+    if drop_asides:
+        # Only asides with no digit and no entity in them: those may hold a fact.
+        out = _PAREN_RE.sub(lambda m: m.group(0) if re.search(r"[\d\u0001]", m.group(0)) else "", out)
+    out = _SPACES_RE.sub(" ", out).strip(" ,;-–—")
+    out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
+    return _capitalise(_restore(out, saved)) if out else ""
+
+
+def _keeps_facts(before: str, after: str) -> bool:
+    was, now = extract_facts(before), extract_facts(after)
+    return all(set(was[kind]) <= set(now[kind]) for kind in _FACT_KINDS_CHECKED)

@@ -1,0 +1,206 @@
+"""`OfflineEngine`: extractive-compressive distillation with no network and no model.
+
+Pipeline (DESIGN.md, "The offline engine"): parse mrkdwn into units → drop boilerplate →
+compress each unit → score (centrality, density, cues, position, focus) → keep the asks →
+MMR-select the rest under the token budget → shape for the reader's format and glossary →
+report which facts of the source survived. Deterministic: same input, same output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .asks import Ask, is_ask, make_ask
+from .compress import boilerplate_kind, compress
+from .engine import Engine, ReaderSpec
+from .facts import extract_facts, facts_report
+from .mrkdwn import Unit, parse_units, to_plain
+from .result import Distillation, render_parts
+from .score import DEFAULT_WEIGHTS, Candidate, Weights, score_candidates, select_mmr
+from .thread import DEFAULT_MAX_INPUT_CHARS, Thread
+from .tokens import count_tokens, truncate_to_tokens
+from .words import content_words
+
+__all__ = ["OfflineEngine", "fit_text"]
+
+# Tokens a bullet line costs beyond its text ("- " and the newline), and the "Asks:" label.
+_LINE_OVERHEAD = 2
+_ASKS_LABEL = 3
+_DANGLING_ENTITY_RE = re.compile(r"<[^>]*$|`[^`]*$")
+
+
+def fit_text(text: str, max_tokens: int) -> str:
+    """Cut `text` to `max_tokens` on a word boundary, never through an entity; adds '…'."""
+    if count_tokens(text) <= max_tokens:
+        return text
+    cut = truncate_to_tokens(text, max(max_tokens - 1, 1))
+    cut = _DANGLING_ENTITY_RE.sub("", cut)
+    if " " in cut.strip():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+class OfflineEngine(Engine):
+    """The default engine: deterministic, local, fast (milliseconds per message)."""
+
+    name = "offline"
+
+    def __init__(
+        self, *, weights: Weights = DEFAULT_WEIGHTS, max_input_chars: int = DEFAULT_MAX_INPUT_CHARS
+    ) -> None:
+        super().__init__(max_input_chars=max_input_chars)
+        self.weights = weights
+
+    def _distill(self, thread: Thread, spec: ReaderSpec, budget: int) -> Distillation:
+        units = [
+            unit
+            for index, message in enumerate(thread.messages)
+            for unit in parse_units(message.text, message=index, user=message.user)
+        ]
+        candidates = self._candidates(units, thread.is_dialogue)
+        notes: list[str] = []
+        if thread.redactions:
+            notes.append(f"{thread.redactions} secret(s) redacted before distilling")
+        if not candidates:
+            return self._nothing_to_distill(thread, units, budget, notes)
+
+        score_candidates(candidates, spec.focus, self.weights)
+        if spec.keep_identifiers:
+            for cand in candidates:
+                cand.score += 0.3 * min(1.0, cand.facts / 2)
+        others = [c for c in candidates if not c.is_ask]
+        asks = self._fit_asks([c for c in candidates if c.is_ask], others, budget, notes)
+        room = budget - sum(c.tokens for c in asks) - (_ASKS_LABEL if asks else 0)
+        max_items = 1 if spec.format == "one-liner" else 1 + spec.max_bullets
+        chosen = select_mmr(others, room, max_items, self.weights)
+        if not chosen and not asks:
+            chosen = sorted(others, key=lambda c: -c.score)[:1]
+        tldr, bullets = self._arrange(chosen, asks)
+        ask_items = [make_ask(c.text) for c in asks if c.text != tldr]
+        tldr, bullets = _apply_glossary(tldr, bullets, spec)
+        tldr, bullets, ask_items = self._fit(tldr, bullets, ask_items, spec, budget, notes)
+
+        rendered = render_parts(tldr, bullets, ask_items, spec.format, markup=True)
+        return Distillation(
+            tldr=tldr,
+            bullets=bullets,
+            asks=ask_items,
+            facts=facts_report(thread.text, rendered),
+            tokens_out=count_tokens(to_plain(render_parts(tldr, bullets, ask_items, spec.format, markup=False))),
+            notes=notes,
+        )
+
+    def _candidates(self, units: Sequence[Unit], dialogue: bool) -> list[Candidate]:
+        out: list[Candidate] = []
+        for unit in units:
+            if unit.kind == "heading" or boilerplate_kind(unit.text):
+                continue
+            text = compress(unit.text, aggressive=True) if unit.kind != "code" else _code_line(unit.text)
+            if not text:
+                continue
+            if dialogue and unit.user:
+                text = f"{unit.user}: {text}"
+            facts = extract_facts(text)
+            out.append(
+                Candidate(
+                    unit=unit,
+                    text=text,
+                    tokens=count_tokens(to_plain(text)) + _LINE_OVERHEAD,
+                    facts=sum(len(v) for v in facts.values()),
+                    is_ask=unit.kind != "code" and is_ask(unit.text, unit.section),
+                    words=content_words(text),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _fit_asks(
+        asks: list[Candidate], others: list[Candidate], budget: int, notes: list[str]
+    ) -> list[Candidate]:
+        # Asks come first, but leave room for the best other unit as the TL;DR, when there is one.
+        best = max(others, key=lambda c: c.score, default=None)
+        reserve = min(best.tokens, budget // 2) if best else 0
+        kept: list[Candidate] = []
+        spent = _ASKS_LABEL
+        for cand in asks:
+            if spent + cand.tokens <= budget - reserve:
+                kept.append(cand)
+                spent += cand.tokens
+        if len(kept) < len(asks):
+            notes.append(f"{len(asks) - len(kept)} ask(s) did not fit the {budget}-token budget")
+        return kept
+
+    @staticmethod
+    def _arrange(chosen: list[Candidate], asks: list[Candidate]) -> tuple[str, list[str]]:
+        if not chosen:
+            return (asks[0].text if asks else ""), []
+        lead = max(chosen, key=lambda c: c.score)
+        rest = sorted((c for c in chosen if c is not lead), key=lambda c: c.unit.position + 1000 * c.unit.message)
+        return lead.text, [c.text for c in rest]
+
+    @staticmethod
+    def _fit(
+        tldr: str, bullets: list[str], asks: list[Ask], spec: ReaderSpec, budget: int, notes: list[str]
+    ) -> tuple[str, list[str], list[Ask]]:
+        """Drop the last bullets, then asks, then cut the TL;DR until the rendering fits."""
+
+        def cost() -> int:
+            return count_tokens(to_plain(render_parts(tldr, bullets, asks, spec.format, markup=False)))
+
+        while cost() > budget and bullets:
+            bullets = bullets[:-1]
+        while cost() > budget and asks:
+            asks = asks[:-1]
+            notes.append("an ask was dropped to fit the budget")
+        if cost() > budget:
+            tldr = fit_text(tldr, budget)
+            while cost() > budget and len(tldr) > 1:
+                tldr = fit_text(tldr, count_tokens(tldr) - 2)
+            notes.append(f"the TL;DR was cut to fit the {budget}-token budget")
+        return tldr, bullets, asks
+
+    @staticmethod
+    def _nothing_to_distill(
+        thread: Thread, units: Sequence[Unit], budget: int, notes: list[str]
+    ) -> Distillation:
+        text = " ".join(u.text for u in units) or thread.text.strip()
+        has_words = any(ch.isalnum() for ch in to_plain(text))
+        notes.append(
+            "only greetings, pleasantries or closing offers: nothing to act on"
+            if has_words
+            else "the message has no words to distill"
+        )
+        tldr = fit_text(text, budget)
+        return Distillation(
+            tldr=tldr,
+            facts=facts_report(thread.text, tldr),
+            tokens_out=count_tokens(to_plain(tldr)),
+            notes=notes,
+        )
+
+
+def _code_line(code: str) -> str:
+    lines = [line for line in code.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    # A fence's first line is often a language tag ("python"); show the first real line.
+    first = lines[1] if len(lines) > 1 and re.fullmatch(r"[\w+-]{1,20}", lines[0].strip()) else lines[0]
+    return f"`{first.strip()[:120]}`" + (f" ({len(lines)} lines of code)" if len(lines) > 1 else "")
+
+
+def _apply_glossary(tldr: str, bullets: list[str], spec: ReaderSpec) -> tuple[str, list[str]]:
+    """Expand each glossary term once, at its first use in the output: 'SLO (service level…)'."""
+    if not spec.glossary:
+        return tldr, bullets
+    parts = [tldr, *bullets]
+    for term, expansion in spec.glossary.items():
+        pattern = re.compile(rf"(?<![\w<@#/.-]){re.escape(term)}(?![\w>-])", re.IGNORECASE)
+        for index, part in enumerate(parts):
+            if expansion.lower() in part.lower():
+                break
+            new, hits = pattern.subn(lambda m: f"{m.group(0)} ({expansion})", part, count=1)
+            if hits:
+                parts[index] = new
+                break
+    return parts[0], parts[1:]
