@@ -1,0 +1,291 @@
+"""`PgVectorStore`: the memory in Postgres + pgvector, for many replicas sharing one memory.
+
+One table of records (vector(384) column, HNSW index over inner product) and one of their
+source messages. The readable-set filter is a SQL WHERE clause evaluated before ORDER BY
+distance; `hnsw.iterative_scan` (pgvector >= 0.8) keeps an HNSW scan going until k rows pass
+the filter, and for selective filters the planner uses the btree on visibility and sorts
+exactly. psycopg errors are translated to the memory package's errors at this boundary.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from distiller.embed import Embedder
+
+from . import messages
+from .acl import Readable
+from .consolidate import ConsolidationPolicy, WritePlan
+from .errors import MemoryStoreError, StoreUnavailableError
+from .record import Record
+from .store import MemoryStore, Where
+
+__all__ = ["DEFAULT_EF_SEARCH", "DEFAULT_SCHEMA", "PgVectorStore"]
+
+DEFAULT_SCHEMA = "memory"
+DEFAULT_EF_SEARCH = 100
+_PAGE = 1000
+
+_SCHEMA = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {schema}.records (
+    rid bigserial PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    visibility text NOT NULL,
+    scope text NOT NULL,
+    workspace text NOT NULL,
+    kind text NOT NULL,
+    valid_from double precision NOT NULL,
+    invalid_at double precision,
+    superseded_by text,
+    body text NOT NULL,
+    embedding vector({dimension}) NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_visibility ON {schema}.records (visibility, invalid_at);
+CREATE INDEX IF NOT EXISTS records_public ON {schema}.records (scope, workspace, invalid_at);
+CREATE INDEX IF NOT EXISTS records_superseded ON {schema}.records (superseded_by);
+CREATE INDEX IF NOT EXISTS records_embedding ON {schema}.records
+    USING hnsw (embedding vector_ip_ops);
+CREATE TABLE IF NOT EXISTS {schema}.record_sources (
+    rid bigint NOT NULL REFERENCES {schema}.records (rid) ON DELETE CASCADE,
+    workspace text NOT NULL,
+    channel_id text NOT NULL,
+    ts text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_sources_message
+    ON {schema}.record_sources (workspace, channel_id, ts);
+CREATE INDEX IF NOT EXISTS record_sources_rid ON {schema}.record_sources (rid);
+"""
+
+
+class PgVectorStore(MemoryStore):
+    """Memory in Postgres at `dsn` (e.g. DATABASE_URL), in its own `schema`."""
+
+    backend = "pgvector"
+
+    def __init__(
+        self,
+        dsn: str,
+        embedder: Embedder,
+        *,
+        schema: str = DEFAULT_SCHEMA,
+        policy: ConsolidationPolicy | None = None,
+        ef_search: int = DEFAULT_EF_SEARCH,
+    ) -> None:
+        super().__init__(embedder, policy=policy)
+        self.schema = schema
+        self._lock = threading.RLock()
+        self._closed = False
+        try:
+            self._conn = psycopg.connect(dsn, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(messages.PG_UNAVAILABLE.format(error=exc)) from exc
+        try:
+            self._setup(ef_search)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _setup(self, ef_search: int) -> None:
+        ident = sql.Identifier(self.schema).as_string(self._conn)
+        try:
+            self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(messages.PG_NO_VECTOR.format(error=exc)) from exc
+        with self._guard():
+            # Concurrent replicas may race on CREATE ... IF NOT EXISTS; the lock serialises them.
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                for statement in _SCHEMA.format(schema=ident, dimension=self.dimension).split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)  # type: ignore[arg-type]
+            self._conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
+            self._conn.execute("SET hnsw.iterative_scan = strict_order")
+        self._records = sql.Identifier(self.schema, "records")
+        self._sources = sql.Identifier(self.schema, "record_sources")
+
+    def _guard(self) -> _Translate:
+        return _Translate(self)
+
+    # -- the abstract core ---------------------------------------------------------------------
+
+    def _search(
+        self, vector: np.ndarray, readable: Readable, k: int, include_history: bool
+    ) -> list[tuple[Record, float]]:
+        acl, params = _readable_sql(readable)
+        current = sql.SQL("" if include_history else " AND invalid_at IS NULL")
+        literal = _vector_literal(vector)
+        query = sql.SQL(
+            "SELECT body, -(embedding <#> %s::vector) FROM {t} WHERE {acl}{current} "
+            "ORDER BY embedding <#> %s::vector LIMIT %s"
+        ).format(t=self._records, acl=acl, current=current)
+        with self._guard():
+            rows = self._conn.execute(query, [literal, *params, literal, k]).fetchall()
+        return [(Record.model_validate_json(body), float(score)) for body, score in rows]
+
+    def _find(self, where: Where) -> Iterator[Record]:
+        clause, params = self._where_sql(where)
+        last = 0
+        query = sql.SQL(
+            "SELECT rid, body FROM {t} WHERE rid > %s AND {clause} ORDER BY rid LIMIT %s"
+        ).format(t=self._records, clause=clause)
+        while True:
+            with self._guard():
+                rows = self._conn.execute(query, [last, *params, _PAGE]).fetchall()
+            yield from (Record.model_validate_json(body) for _, body in rows)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def _apply(self, plan: WritePlan) -> None:
+        with self._guard(), self._conn.transaction():
+            for record, vector in plan.inserts:
+                rid = self._conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {t} (id, visibility, scope, workspace, kind, valid_from,"
+                        " invalid_at, superseded_by, body, embedding)"
+                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::vector) RETURNING rid"
+                    ).format(t=self._records),
+                    (*_columns(record), _vector_literal(vector)),
+                ).fetchone()[0]  # type: ignore[index]
+                self._write_sources(rid, record)
+            for record in plan.updates:
+                row = self._conn.execute(
+                    sql.SQL(
+                        "UPDATE {t} SET invalid_at = %s, superseded_by = %s, body = %s"
+                        " WHERE id = %s RETURNING rid"
+                    ).format(t=self._records),
+                    (
+                        _ts(record.invalid_at),
+                        record.superseded_by,
+                        record.model_dump_json(),
+                        record.id,
+                    ),
+                ).fetchone()
+                if row is not None:
+                    self._conn.execute(
+                        sql.SQL("DELETE FROM {s} WHERE rid = %s").format(s=self._sources), (row[0],)
+                    )
+                    self._write_sources(row[0], record)
+            if plan.deletes:
+                self._conn.execute(
+                    sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._records),
+                    (list(plan.deletes),),
+                )
+
+    def _write_sources(self, rid: int, record: Record) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                sql.SQL("INSERT INTO {s} VALUES (%s,%s,%s,%s)").format(s=self._sources),
+                [(rid, *source.key) for source in record.sources],
+            )
+
+    def _count(self) -> tuple[int, int]:
+        with self._guard():
+            current, total = self._conn.execute(
+                sql.SQL(
+                    "SELECT count(*) FILTER (WHERE invalid_at IS NULL), count(*) FROM {t}"
+                ).format(t=self._records)
+            ).fetchone()  # type: ignore[misc]
+        return int(current), int(total)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def _where_sql(self, where: Where) -> tuple[sql.Composable, list[Any]]:
+        clauses: list[sql.Composable] = [sql.SQL("TRUE")]
+        params: list[Any] = []
+        if where.readable is not None:
+            acl, extra = _readable_sql(where.readable)
+            clauses.append(acl)
+            params += extra
+        if where.ids is not None:
+            clauses.append(sql.SQL("id = ANY(%s)"))
+            params.append(list(where.ids))
+        if where.source is not None:
+            clauses.append(
+                sql.SQL(
+                    "rid IN (SELECT rid FROM {s} WHERE workspace = %s AND channel_id = %s"
+                    " AND ts = %s)"
+                ).format(s=self._sources)
+            )
+            params += list(where.source)
+        if where.channel is not None:
+            clauses.append(
+                sql.SQL(
+                    "rid IN (SELECT rid FROM {s} WHERE workspace = %s AND channel_id = %s)"
+                ).format(s=self._sources)
+            )
+            params += list(where.channel)
+        if where.superseded_by is not None:
+            clauses.append(sql.SQL("superseded_by = %s"))
+            params.append(where.superseded_by)
+        if where.current_only:
+            clauses.append(sql.SQL("invalid_at IS NULL"))
+        if where.kinds is not None:
+            clauses.append(sql.SQL("kind = ANY(%s)"))
+            params.append(list(where.kinds))
+        if where.valid_before is not None:
+            clauses.append(sql.SQL("valid_from < %s"))
+            params.append(where.valid_before.timestamp())
+        return sql.SQL(" AND ").join(clauses), params
+
+
+class _Translate:
+    """Holds the connection lock and turns psycopg errors into the memory package's."""
+
+    def __init__(self, store: PgVectorStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        self._store._lock.acquire()
+        if self._store._closed:
+            self._store._lock.release()
+            raise StoreUnavailableError(messages.CLOSED)
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
+        self._store._lock.release()
+        if isinstance(exc, psycopg.OperationalError):
+            raise StoreUnavailableError(messages.PG_UNAVAILABLE.format(error=exc)) from exc
+        if isinstance(exc, psycopg.Error):
+            raise MemoryStoreError(f"Postgres refused a memory operation: {exc}") from exc
+
+
+def _readable_sql(readable: Readable) -> tuple[sql.Composable, list[Any]]:
+    if not readable.keys and not readable.public_workspaces:
+        return sql.SQL("FALSE"), []  # an empty readable set reads nothing, never everything
+    return (
+        sql.SQL("(visibility = ANY(%s) OR (scope = 'public' AND workspace = ANY(%s)))"),
+        [sorted(readable.keys), sorted(readable.public_workspaces)],
+    )
+
+
+def _columns(record: Record) -> tuple[Any, ...]:
+    return (
+        record.id,
+        record.visibility.key,
+        record.visibility.scope,
+        record.workspace,
+        record.kind.value,
+        record.valid_from.timestamp(),
+        _ts(record.invalid_at),
+        record.superseded_by,
+        record.model_dump_json(),
+    )
+
+
+def _ts(value: Any) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.8g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
