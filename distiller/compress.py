@@ -11,32 +11,17 @@ import re
 
 from . import lexicon
 from .facts import extract_facts
-from .mrkdwn import ENTITY_RE
+from .mrkdwn import protect_entities, restore_entities
 
 __all__ = ["boilerplate_kind", "compress", "strip_decoration"]
 
-_PLACEHOLDER_RE = re.compile("\u0001(\\d+)\u0001")
-_PAREN_RE = re.compile(r"\s*\((?:[^()\u0001]|\u0001\d+\u0001)*\)")
+_PAREN_RE = re.compile(r"\s*\((?:[^()\u0000]|\u0000\d+\u0000)*\)")
 _SPACES_RE = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.;:!?])")
 _EMOJI_CHAR = r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2705\u274C\uFE0F\u200D]"
 _EDGE_EMOJI_RE = re.compile(rf"^(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*|(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*$", re.I)
 _BOLD_LABEL_RE = re.compile(r"^\*([^*]{1,40})\*\s*:?\s*")
 _FACT_KINDS_CHECKED = ("numbers", "deadlines", "mentions", "links", "identifiers")
-
-
-def _protect(text: str) -> tuple[str, list[str]]:
-    saved: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        saved.append(match.group(0))
-        return f"\u0001{len(saved) - 1}\u0001"
-
-    return ENTITY_RE.sub(keep, text), saved
-
-
-def _restore(text: str, saved: list[str]) -> str:
-    return _PLACEHOLDER_RE.sub(lambda m: saved[int(m.group(1))], text)
 
 
 def strip_decoration(text: str) -> str:
@@ -66,7 +51,7 @@ def _capitalise(text: str) -> str:
     for index, char in enumerate(text):
         if char.isalpha():
             return text[:index] + char.upper() + text[index + 1 :] if char.islower() else text
-        if char == "\u0001" or char in "<`:@#":
+        if char == "\u0000" or char in "<`:@#":
             return text
     return text
 
@@ -86,7 +71,7 @@ def compress(text: str, *, aggressive: bool = False) -> str:
 
 
 def _shorten(text: str, drop_asides: bool) -> str:
-    protected, saved = _protect(strip_decoration(text))
+    protected, saved = protect_entities(strip_decoration(text))
     out = _BOLD_LABEL_RE.sub(lambda m: m.group(1).strip().rstrip(":") + ": ", protected)
     out = lexicon.META_PREFIX_RE.sub("", out)
     out = lexicon.RESTATEMENT_RE.sub("", out)
@@ -97,10 +82,10 @@ def _shorten(text: str, drop_asides: bool) -> str:
         out = pattern.sub(replacement, out)
     if drop_asides:
         # Only asides with no digit and no entity in them: those may hold a fact.
-        out = _PAREN_RE.sub(lambda m: m.group(0) if re.search(r"[\d\u0001]", m.group(0)) else "", out)
+        out = _PAREN_RE.sub(lambda m: m.group(0) if re.search(r"[\d\u0000]", m.group(0)) else "", out)
     out = _SPACES_RE.sub(" ", out).strip(" ,;-–—")
     out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
-    return _capitalise(_restore(out, saved)) if out else ""
+    return _capitalise(restore_entities(out, saved)) if out else ""
 
 
 def _keeps_facts(before: str, after: str) -> bool:

@@ -44,6 +44,7 @@ class ReaderSpec(BaseModel):
     )
     format: OutputFormat = "bullets"
     focus: tuple[str, ...] = Field(default=(), description="terms the reader cares about")
+    avoid: tuple[str, ...] = Field(default=(), description="terms the reader does not need")
     vocabulary: Literal["expert", "general"] = "expert"
     glossary: dict[str, str] = Field(default_factory=dict, description="term -> plain expansion")
     max_bullets: int = Field(default=DEFAULT_MAX_BULLETS, ge=0, le=20)

@@ -18,6 +18,8 @@ __all__ = [
     "Unit",
     "UnitKind",
     "parse_units",
+    "protect_entities",
+    "restore_entities",
     "split_sentences",
     "to_plain",
 ]
@@ -84,7 +86,8 @@ class Unit:
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def _protect(text: str) -> tuple[str, list[str]]:
+def protect_entities(text: str) -> tuple[str, list[str]]:
+    """Swap each entity for a placeholder so patterns cannot cut or edit it; see restore_entities."""
     saved: list[str] = []
 
     def keep(match: re.Match[str]) -> str:
@@ -94,13 +97,14 @@ def _protect(text: str) -> tuple[str, list[str]]:
     return ENTITY_RE.sub(keep, text), saved
 
 
-def _restore(text: str, saved: list[str]) -> str:
+def restore_entities(text: str, saved: list[str]) -> str:
+    """Put back the entities `protect_entities` took out."""
     return _PLACEHOLDER_RE.sub(lambda m: saved[int(m.group(1))], text)
 
 
 def split_sentences(text: str) -> list[str]:
     """Split a paragraph into sentences; entities, decimals and abbreviations stay whole."""
-    protected, saved = _protect(text)
+    protected, saved = protect_entities(text)
     pieces: list[str] = []
     start = 0
     for match in _SENT_END_RE.finditer(protected):
@@ -113,7 +117,7 @@ def split_sentences(text: str) -> list[str]:
         pieces.append(candidate)
         start = match.end()
     pieces.append(protected[start:])
-    return [s for s in (_restore(p, saved).strip() for p in pieces) if s]
+    return [s for s in (restore_entities(p, saved).strip() for p in pieces) if s]
 
 
 def _line_kind(line: str) -> tuple[UnitKind, str]:

@@ -15,7 +15,7 @@ from .asks import Ask, is_ask, make_ask
 from .compress import boilerplate_kind, compress
 from .engine import Engine, ReaderSpec
 from .facts import extract_facts, facts_report
-from .mrkdwn import Unit, parse_units, to_plain
+from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
 from .result import Distillation, render_parts
 from .score import DEFAULT_WEIGHTS, Candidate, Weights, score_candidates, select_mmr
 from .thread import DEFAULT_MAX_INPUT_CHARS, Thread
@@ -65,7 +65,7 @@ class OfflineEngine(Engine):
         if not candidates:
             return self._nothing_to_distill(thread, units, budget, notes)
 
-        score_candidates(candidates, spec.focus, self.weights)
+        score_candidates(candidates, spec.focus, self.weights, spec.avoid)
         if spec.keep_identifiers:
             for cand in candidates:
                 cand.score += 0.3 * min(1.0, cand.facts / 2)
@@ -77,8 +77,10 @@ class OfflineEngine(Engine):
         if not chosen and not asks:
             chosen = sorted(others, key=lambda c: -c.score)[:1]
         tldr, bullets = self._arrange(chosen, asks)
-        ask_items = [make_ask(c.text) for c in asks if c.text != tldr]
-        tldr, bullets = _apply_glossary(tldr, bullets, spec)
+        ask_texts = [c.text for c in asks if c.text != tldr]
+        parts = _apply_glossary([tldr, *bullets, *ask_texts], spec)
+        tldr, bullets = parts[0], parts[1 : 1 + len(bullets)]
+        ask_items = [make_ask(text) for text in parts[1 + len(bullets) :]]
         tldr, bullets, ask_items = self._fit(tldr, bullets, ask_items, spec, budget, notes)
 
         rendered = render_parts(tldr, bullets, ask_items, spec.format, markup=True)
@@ -120,7 +122,7 @@ class OfflineEngine(Engine):
     ) -> list[Candidate]:
         # Asks come first, but leave room for the best other unit as the TL;DR, when there is one.
         best = max(others, key=lambda c: c.score, default=None)
-        reserve = min(best.tokens, budget // 2) if best else 0
+        reserve = min(best.tokens, budget // 3) if best else 0
         kept: list[Candidate] = []
         spent = _ASKS_LABEL
         for cand in asks:
@@ -189,18 +191,20 @@ def _code_line(code: str) -> str:
     return f"`{first.strip()[:120]}`" + (f" ({len(lines)} lines of code)" if len(lines) > 1 else "")
 
 
-def _apply_glossary(tldr: str, bullets: list[str], spec: ReaderSpec) -> tuple[str, list[str]]:
+def _apply_glossary(parts: list[str], spec: ReaderSpec) -> list[str]:
     """Expand each glossary term once, at its first use in the output: 'SLO (service level…)'."""
     if not spec.glossary:
-        return tldr, bullets
-    parts = [tldr, *bullets]
+        return parts
+    parts = list(parts)
     for term, expansion in spec.glossary.items():
         pattern = re.compile(rf"(?<![\w<@#/.-]){re.escape(term)}(?![\w>-])", re.IGNORECASE)
         for index, part in enumerate(parts):
             if expansion.lower() in part.lower():
                 break
-            new, hits = pattern.subn(lambda m: f"{m.group(0)} ({expansion})", part, count=1)
+            # Entities are protected: a link label or a mention is quoted, never edited.
+            protected, saved = protect_entities(part)
+            new, hits = pattern.subn(lambda m: f"{m.group(0)} ({expansion})", protected, count=1)
             if hits:
-                parts[index] = new
+                parts[index] = restore_entities(new, saved)
                 break
-    return parts[0], parts[1:]
+    return parts

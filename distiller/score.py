@@ -32,6 +32,7 @@ class Weights:
     short_unit_penalty: float = 0.5
     code_penalty: float = 0.3
     duplicate_cosine: float = 0.8
+    avoid_penalty: float = 0.5
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -74,8 +75,9 @@ def score_candidates(
     candidates: Sequence[Candidate],
     focus: Sequence[str] = (),
     weights: Weights = DEFAULT_WEIGHTS,
+    avoid: Sequence[str] = (),
 ) -> None:
-    """Set `score` (0..~1.8) on each candidate in place; `focus` terms are free text."""
+    """Set `score` (0..~1.8) on each candidate in place; `focus`/`avoid` terms are free text."""
     if not candidates:
         return
     _tfidf(candidates)
@@ -83,6 +85,7 @@ def score_candidates(
     for cand in candidates:
         centroid.update(cand.vector)
     focus_words = set(content_words(" ".join(focus)))
+    avoid_words = set(content_words(" ".join(avoid))) - focus_words
     n = len(candidates)
     for rank, cand in enumerate(candidates):
         # Centrality against the others only: a unit must not vote for itself.
@@ -101,6 +104,8 @@ def score_candidates(
         if focus_words:
             hits = len(focus_words.intersection(cand.words))
             score += weights.focus * min(1.0, hits / max(1, min(len(focus_words), 3)))
+        if avoid_words and avoid_words.intersection(cand.words):
+            score *= weights.avoid_penalty
         if len(cand.words) < 4 and not cand.facts:
             score *= weights.short_unit_penalty
         if cand.unit.kind == "code":

@@ -1,0 +1,189 @@
+"""The `distill` command line: text, batch and serve.
+
+Errors print one line saying what was wrong and what to do, and exit 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from audience import AudienceError
+from distiller import DistillerError
+
+from .batch import Task, run_batch
+from .service import DistillService
+from .settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Distill verbose agent-written Slack messages into short, faithful summaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+Budget = Annotated[int | None, typer.Option("--budget", "-b", min=8, max=4000, help="Max output tokens.")]
+PersonaOpt = Annotated[
+    str | None, typer.Option("--persona", "-p", help="Reader persona, e.g. oncall-engineer, leadership.")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        if sys.stdin.isatty():
+            raise _fail("no input: pass a FILE, or pipe text in (echo '...' | distill text -)")
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+
+
+@app.command()
+def text(
+    file: Annotated[str, typer.Argument(help="File with the message, or - for stdin.")] = "-",
+    budget: Budget = None,
+    persona: PersonaOpt = None,
+    focus: Annotated[list[str] | None, typer.Option("--focus", "-f", help="Term to favour; repeatable.")] = None,
+    output_format: Annotated[
+        Literal["text", "mrkdwn", "json"], typer.Option("--format", help="Output rendering.")
+    ] = "text",
+) -> None:
+    """Distill one message (Slack mrkdwn or plain text) from FILE or stdin."""
+    service = DistillService(Settings())
+    try:
+        result = service.distill(_read_input(file), persona, budget, focus or ())
+    except (DistillerError, AudienceError) as exc:
+        raise _fail(str(exc)) from None
+    if output_format == "json":
+        typer.echo(result.to_json())
+    else:
+        typer.echo(result.render_mrkdwn() if output_format == "mrkdwn" else result.render_text())
+        for note in result.notes:
+            err.print(f"[dim]note: {note}[/]")
+
+
+def _count_lines(path: str) -> int | None:
+    if path == "-":
+        return None
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+@app.command()
+def batch(
+    input_path: Annotated[str, typer.Option("--input", "-i", help="JSONL input file, or - for stdin.")],
+    output_path: Annotated[str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")] = "-",
+    task: Annotated[Task, typer.Option("--task", help="distill or detect.")] = "distill",
+    budget: Budget = None,
+    persona: PersonaOpt = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 if any line failed.")] = False,
+) -> None:
+    """Process a JSONL file line by line; bad lines are reported and skipped, never fatal.
+
+    Input lines: {"id", "text"} or {"id", "messages": [{"user", "text", "ts"}]}, with optional
+    "persona", "focus", "budget_tokens". --budget and --persona are defaults for lines without.
+    """
+    settings = Settings(default_persona=persona) if persona else Settings()
+    service = DistillService(settings)
+    try:
+        if persona:
+            service.persona(persona)  # refuse an unknown name before reading any input
+        total = _count_lines(input_path)
+        source = sys.stdin if input_path == "-" else open(input_path, encoding="utf-8", errors="replace")
+    except (AudienceError, OSError) as exc:
+        raise _fail(str(exc) if isinstance(exc, AudienceError) else f"cannot read {input_path}: {exc}") from None
+    sink = sys.stdout if output_path == "-" else open(output_path, "w", encoding="utf-8")
+    ok = failed = 0
+    lines = (_with_default_budget(line, budget) for line in source) if budget else source
+    with source, _progress(total) as advance:
+        for outcome in run_batch(lines, service, task):
+            sink.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
+            if outcome.ok:
+                ok += 1
+            else:
+                failed += 1
+                err.print(f"[yellow]line {outcome.line}:[/] {outcome.record['error']}")
+            advance()
+    if sink is not sys.stdout:
+        sink.close()
+    err.print(f"{ok} done, {failed} failed" + (f" -> {output_path}" if output_path != "-" else ""))
+    if strict and failed:
+        raise typer.Exit(1)
+
+
+def _with_default_budget(line: str, budget: int) -> str:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return line  # reported with its line number by run_batch
+    if isinstance(data, dict) and data.get("budget_tokens") is None:
+        data["budget_tokens"] = budget
+        return json.dumps(data)
+    return line
+
+
+class _progress:
+    """A rich progress bar on a terminal; silent when stderr is a file or a pipe."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not err.is_terminal:
+            return lambda: None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=err, transient=True)
+        self.bar.start()
+        task = self.bar.add_task("distilling", total=self.total)
+        return lambda: self.bar.advance(task)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000; 0 picks a free one).")] = None,
+) -> None:
+    """Run the HTTP API (offline engine by default; no Slack or OpenAI credentials needed)."""
+    import uvicorn
+
+    from .app import create_app
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    url = f"http://{settings.host}:{settings.port}"
+    err.print(f"slack-distiller on [bold]{url}[/]  (API docs: {url}/docs)")
+    err.print(
+        f"try:  curl -s {url}/v1/distill -H 'content-type: application/json' "
+        """-d '{"text": "Hi team! I hope you are well. The deploy of v2.1 failed at 14:05 UTC. """
+        """<@U123> please roll back by 15:00. Let me know if you have questions!"}'"""
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

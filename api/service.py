@@ -1,0 +1,59 @@
+"""`DistillService`: the one object the CLI, the HTTP app and (later) Slack call to distill.
+
+It owns the engine and the persona table, built once per process, and turns a request's
+persona name, budget and focus into a ReaderSpec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audience import Persona, get_persona
+from distiller import Distillation, Engine, OfflineEngine, ReaderSpec
+from distiller.thread import Source
+from distiller.result import OutputFormat
+
+from .settings import Settings
+
+__all__ = ["DistillService"]
+
+
+class DistillService:
+    """Distill with the configured engine for a named persona (or a plain budget)."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or OfflineEngine(max_input_chars=settings.max_input_chars)
+        self.custom_personas: dict[str, Persona] = {}
+
+    def persona(self, name: str | None) -> Persona | None:
+        """The named persona, the configured default, or None; UnknownPersonaError if unknown."""
+        name = name or self.settings.default_persona
+        return get_persona(name, self.custom_personas) if name else None
+
+    def spec(
+        self,
+        persona: str | None = None,
+        budget_tokens: int | None = None,
+        focus: Sequence[str] = (),
+        output_format: OutputFormat | None = None,
+    ) -> ReaderSpec:
+        """The ReaderSpec for a request; with no persona, a neutral spec sized by the input."""
+        chosen = self.persona(persona)
+        if chosen is None:
+            spec = ReaderSpec(budget_tokens=budget_tokens, focus=tuple(focus))
+        else:
+            spec = chosen.to_spec(focus=tuple(focus), budget_tokens=budget_tokens)
+        return spec.model_copy(update={"format": output_format}) if output_format else spec
+
+    def distill(
+        self,
+        source: Source,
+        persona: str | None = None,
+        budget_tokens: int | None = None,
+        focus: Sequence[str] = (),
+        output_format: OutputFormat | None = None,
+    ) -> Distillation:
+        """Distill `source` for the reader described by the other arguments."""
+        return self.engine.distill(source, self.spec(persona, budget_tokens, focus, output_format))
+

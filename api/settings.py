@@ -1,0 +1,50 @@
+"""Settings, read once: constructor argument → environment variable → DEFAULT_* constant.
+
+The only place in the project that reads the environment. Slack and OpenAI stay off until their
+settings are present; the embedded default needs nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from distiller import DEFAULT_MAX_INPUT_CHARS
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_PORT", "Settings"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_DATA_DIR = Path("./data")
+# A request body a bit above the text limit, so that the text limit is what users hit first
+# (with its clear message) and the body limit only stops abuse.
+DEFAULT_MAX_BODY_BYTES = 4 * DEFAULT_MAX_INPUT_CHARS + 64_000
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Env vars are DISTILLER_<NAME>, or the vendor's usual name."""
+
+    model_config = SettingsConfigDict(env_prefix="DISTILLER_", extra="ignore")
+
+    host: str = DEFAULT_HOST
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    data_dir: Path = DEFAULT_DATA_DIR
+    max_input_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1_000)
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1_000)
+    default_persona: str | None = Field(default=None, description="persona when none is given")
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "DISTILLER_OPENAI_API_KEY")
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "DISTILLER_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DISTILLER_SLACK_SIGNING_SECRET"),
+    )
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DISTILLER_DATABASE_URL")
+    )
