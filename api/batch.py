@@ -110,6 +110,10 @@ def run_batch(
                 record = _distill_record(service, item)
             yield LineOutcome(number, record, True)
         except json.JSONDecodeError as exc:
-            yield LineOutcome(number, {"id": None, "line": number, "error": f"invalid JSON: {exc.msg}"}, False)
+            yield LineOutcome(
+                number, {"id": None, "line": number, "error": f"invalid JSON: {exc.msg}"}, False
+            )
         except (ValidationError, ValueError, DistillerError, AudienceError) as exc:
-            yield LineOutcome(number, {"id": item_id, "line": number, "error": _error_text(exc)}, False)
+            yield LineOutcome(
+                number, {"id": item_id, "line": number, "error": _error_text(exc)}, False
+            )

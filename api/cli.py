@@ -30,9 +30,12 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False)
 
-Budget = Annotated[int | None, typer.Option("--budget", "-b", min=8, max=4000, help="Max output tokens.")]
+Budget = Annotated[
+    int | None, typer.Option("--budget", "-b", min=8, max=4000, help="Max output tokens.")
+]
 PersonaOpt = Annotated[
-    str | None, typer.Option("--persona", "-p", help="Reader persona, e.g. oncall-engineer, leadership.")
+    str | None,
+    typer.Option("--persona", "-p", help="Reader persona, e.g. oncall-engineer, leadership."),
 ]
 
 
@@ -57,7 +60,9 @@ def text(
     file: Annotated[str, typer.Argument(help="File with the message, or - for stdin.")] = "-",
     budget: Budget = None,
     persona: PersonaOpt = None,
-    focus: Annotated[list[str] | None, typer.Option("--focus", "-f", help="Term to favour; repeatable.")] = None,
+    focus: Annotated[
+        list[str] | None, typer.Option("--focus", "-f", help="Term to favour; repeatable.")
+    ] = None,
     output_format: Annotated[
         Literal["text", "mrkdwn", "json"], typer.Option("--format", help="Output rendering.")
     ] = "text",
@@ -85,8 +90,12 @@ def _count_lines(path: str) -> int | None:
 
 @app.command()
 def batch(
-    input_path: Annotated[str, typer.Option("--input", "-i", help="JSONL input file, or - for stdin.")],
-    output_path: Annotated[str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")] = "-",
+    input_path: Annotated[
+        str, typer.Option("--input", "-i", help="JSONL input file, or - for stdin.")
+    ],
+    output_path: Annotated[
+        str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")
+    ] = "-",
     task: Annotated[Task, typer.Option("--task", help="distill or detect.")] = "distill",
     budget: Budget = None,
     persona: PersonaOpt = None,
@@ -103,9 +112,13 @@ def batch(
         if persona:
             service.persona(persona)  # refuse an unknown name before reading any input
         total = _count_lines(input_path)
-        source = sys.stdin if input_path == "-" else open(input_path, encoding="utf-8", errors="replace")
+        source = (
+            sys.stdin if input_path == "-" else open(input_path, encoding="utf-8", errors="replace")
+        )
     except (AudienceError, OSError) as exc:
-        raise _fail(str(exc) if isinstance(exc, AudienceError) else f"cannot read {input_path}: {exc}") from None
+        raise _fail(
+            str(exc) if isinstance(exc, AudienceError) else f"cannot read {input_path}: {exc}"
+        ) from None
     sink = sys.stdout if output_path == "-" else open(output_path, "w", encoding="utf-8")
     ok = failed = 0
     lines = (_with_default_budget(line, budget) for line in source) if budget else source
@@ -161,7 +174,9 @@ class _progress:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000; 0 picks a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default 8000; 0 picks a free one).")
+    ] = None,
 ) -> None:
     """Run the HTTP API (offline engine by default; no Slack or OpenAI credentials needed)."""
     import uvicorn

@@ -30,7 +30,9 @@ def healthz() -> dict[str, str]:
 def distill(body: DistillRequest, request: Request) -> DistillResponse:
     """Distill a message or a thread for a persona; errors are problem+json."""
     source = body.text if body.text is not None else [m.model_dump() for m in body.messages or []]
-    result = _service(request).distill(source, body.persona, body.budget_tokens, body.focus, body.format)
+    result = _service(request).distill(
+        source, body.persona, body.budget_tokens, body.focus, body.format
+    )
     return DistillResponse.of(result)
 
 

@@ -26,7 +26,11 @@ class DistillRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"text": "Hi team! Quick update: the deploy failed.", "persona": "engineer"}]},
+        json_schema_extra={
+            "examples": [
+                {"text": "Hi team! Quick update: the deploy failed.", "persona": "engineer"}
+            ]
+        },
     )
 
     text: str | None = Field(default=None, description="Slack mrkdwn or plain text")

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from audience import Persona, get_persona
 from distiller import Distillation, Engine, OfflineEngine, ReaderSpec
-from distiller.thread import Source
 from distiller.result import OutputFormat
+from distiller.thread import Source
 
 from .settings import Settings
 
@@ -56,4 +56,3 @@ class DistillService:
     ) -> Distillation:
         """Distill `source` for the reader described by the other arguments."""
         return self.engine.distill(source, self.spec(persona, budget_tokens, focus, output_format))
-

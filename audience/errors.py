@@ -1,8 +1,8 @@
 """Errors raised by the audience package.
 
-    AudienceError
-    ├── UnknownPersonaError   a persona name that is not built in nor defined (lists valid ones)
-    └── PersonaConfigError    a persona definition that is invalid (names the field)
+AudienceError
+├── UnknownPersonaError   a persona name that is not built in nor defined (lists valid ones)
+└── PersonaConfigError    a persona definition that is invalid (names the field)
 """
 
 from __future__ import annotations

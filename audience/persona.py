@@ -36,7 +36,9 @@ class Persona(BaseModel):
     name: str = Field(pattern=_NAME_RE, description="lower-case, digits and dashes")
     description: str = Field(max_length=400)
     audience: str = Field(default="", max_length=200, description="who reads")
-    priorities: tuple[str, ...] = Field(default=(), max_length=30, description="what they care about")
+    priorities: tuple[str, ...] = Field(
+        default=(), max_length=30, description="what they care about"
+    )
     avoid: tuple[str, ...] = Field(default=(), max_length=30, description="what they do not need")
     vocabulary: Literal["expert", "general"] = "expert"
     tone: str = Field(default="neutral", max_length=60)
@@ -51,8 +53,11 @@ class Persona(BaseModel):
     @classmethod
     def _is_data(cls, value: object) -> object:
         texts = (
-            [*value.keys(), *value.values()] if isinstance(value, Mapping)
-            else list(value) if isinstance(value, tuple) else [value]
+            [*value.keys(), *value.values()]
+            if isinstance(value, Mapping)
+            else list(value)
+            if isinstance(value, tuple)
+            else [value]
         )
         for text in texts:
             if isinstance(text, str) and _INJECTION_RE.search(text):
@@ -61,7 +66,9 @@ class Persona(BaseModel):
                 )
         return value
 
-    def to_spec(self, *, focus: tuple[str, ...] = (), budget_tokens: int | None = None) -> ReaderSpec:
+    def to_spec(
+        self, *, focus: tuple[str, ...] = (), budget_tokens: int | None = None
+    ) -> ReaderSpec:
         """The distiller's ReaderSpec for this persona; an explicit focus replaces priorities."""
         return ReaderSpec(
             budget_tokens=budget_tokens or self.budget_tokens,
@@ -105,8 +112,21 @@ BUILTIN_PERSONAS: dict[str, Persona] = {
             name="oncall-engineer",
             description="Engineers on call for production: alerts, incidents, outages, paging.",
             audience="the engineer holding the pager",
-            priorities=("failed", "error", "down", "outage", "latency", "rollback", "incident",
-                        "alert", "runbook", "pods", "deploy", "root cause", "mitigate"),
+            priorities=(
+                "failed",
+                "error",
+                "down",
+                "outage",
+                "latency",
+                "rollback",
+                "incident",
+                "alert",
+                "runbook",
+                "pods",
+                "deploy",
+                "root cause",
+                "mitigate",
+            ),
             avoid=("thanks", "celebrate", "roadmap"),
             tone="terse",
             format="bullets",
@@ -126,10 +146,31 @@ BUILTIN_PERSONAS: dict[str, Persona] = {
             name="leadership",
             description="Executives and managers: impact, decisions, risk, dates, cost.",
             audience="directors and executives",
-            priorities=("impact", "customers", "revenue", "decision", "risk", "cost", "date",
-                        "deadline", "launch", "approved", "blocked"),
-            avoid=("pods", "migration", "commit", "stack trace", "config", "index", "query",
-                   "p99", "latency", "code"),
+            priorities=(
+                "impact",
+                "customers",
+                "revenue",
+                "decision",
+                "risk",
+                "cost",
+                "date",
+                "deadline",
+                "launch",
+                "approved",
+                "blocked",
+            ),
+            avoid=(
+                "pods",
+                "migration",
+                "commit",
+                "stack trace",
+                "config",
+                "index",
+                "query",
+                "p99",
+                "latency",
+                "code",
+            ),
             tone="plain",
             format="brief",
             budget_tokens=45,
@@ -139,8 +180,18 @@ BUILTIN_PERSONAS: dict[str, Persona] = {
             name="product",
             description="Product managers: user impact, scope, timelines, feedback, decisions.",
             audience="product managers",
-            priorities=("users", "customers", "feature", "launch", "scope", "feedback", "date",
-                        "decision", "metric", "adoption"),
+            priorities=(
+                "users",
+                "customers",
+                "feature",
+                "launch",
+                "scope",
+                "feedback",
+                "date",
+                "decision",
+                "metric",
+                "adoption",
+            ),
             avoid=("pods", "stack trace", "commit"),
             budget_tokens=70,
             max_bullets=3,
@@ -149,8 +200,18 @@ BUILTIN_PERSONAS: dict[str, Persona] = {
             name="gtm",
             description="Sales, support and marketing: customer impact, what to tell customers.",
             audience="go-to-market teams",
-            priorities=("customers", "customer", "impact", "accounts", "outage", "status page",
-                        "launch", "pricing", "revenue", "communicate"),
+            priorities=(
+                "customers",
+                "customer",
+                "impact",
+                "accounts",
+                "outage",
+                "status page",
+                "launch",
+                "pricing",
+                "revenue",
+                "communicate",
+            ),
             avoid=("pods", "migration", "commit", "latency", "config", "index"),
             tone="plain",
             format="bullets",

@@ -1,8 +1,8 @@
 """distiller: text in, Distillation out. Pure: no Slack, no HTTP, no environment variables.
 
-    from distiller import OfflineEngine, ReaderSpec
-    result = OfflineEngine().distill(text, ReaderSpec(budget_tokens=60))
-    print(result.render_text())
+from distiller import OfflineEngine, ReaderSpec
+result = OfflineEngine().distill(text, ReaderSpec(budget_tokens=60))
+print(result.render_text())
 """
 
 from .asks import Ask

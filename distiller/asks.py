@@ -9,14 +9,15 @@ from pydantic import BaseModel
 from . import lexicon
 from .facts import find_deadline
 
-__all__ = ["Ask", "is_ask", "make_ask"]
+__all__ = ["Ask", "ask_priority", "is_ask", "make_ask"]
 
 _REQUEST_RE = re.compile(
     r"\b(?:please|pls|plz|can you|could you|would you|can (?:someone|somebody|anyone)|"
     r"need(?:s|ed)? (?:you|someone|somebody|a volunteer|an owner|help|approval|sign[- ]off|review)|"
-    r"action (?:required|needed|item)|requires? (?:your|a|an)|waiting on|blocked on|"
-    r"(?:you|someone|\w+) (?:must|should|needs? to|has to|have to)|"
-    r"ask(?:ing)? (?:you|for)|request(?:ing)?)\b",
+    r"action (?:required|needed|item)|requires? (?:your|a|an)|"
+    r"(?:you|someone|somebody|anyone)\s+(?:must|should|needs? to|has to|have to)|"
+    r"(?<=>)\s+(?:must|should|needs? to|has to|have to|to\s+\w+)|"
+    r"ask(?:ing)? (?:you|for)|(?:i|we) (?:request|ask) (?:that|you))\b",
     re.IGNORECASE,
 )
 _IMPERATIVE_RE = re.compile(
@@ -53,6 +54,11 @@ def is_ask(text: str, section: str = "") -> bool:
     if under_ask_heading:
         return imperative or _OWNER_RE.search(text) is not None or find_deadline(text) is not None
     return imperative and (_OWNER_RE.search(text) is not None or find_deadline(text) is not None)
+
+
+def ask_priority(text: str) -> tuple[bool, bool]:
+    """Sort key: asks naming an owner, then asks with a deadline, come first."""
+    return _OWNER_RE.search(text) is not None, find_deadline(text) is not None
 
 
 def make_ask(text: str) -> Ask:

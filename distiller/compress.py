@@ -19,7 +19,10 @@ _PAREN_RE = re.compile(r"\s*\((?:[^()\u0000]|\u0000\d+\u0000)*\)")
 _SPACES_RE = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.;:!?])")
 _EMOJI_CHAR = r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2705\u274C\uFE0F\u200D]"
-_EDGE_EMOJI_RE = re.compile(rf"^(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*|(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*$", re.I)
+_EDGE_EMOJI_RE = re.compile(
+    rf"^(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*|(?:\s*(?::[a-z0-9_+'-]+:|{_EMOJI_CHAR}))+\s*$",
+    re.I,
+)
 _BOLD_LABEL_RE = re.compile(r"^\*([^*]{1,40})\*\s*:?\s*")
 _FACT_KINDS_CHECKED = ("numbers", "deadlines", "mentions", "links", "identifiers")
 
@@ -73,7 +76,8 @@ def compress(text: str, *, aggressive: bool = False) -> str:
 def _shorten(text: str, drop_asides: bool) -> str:
     protected, saved = protect_entities(strip_decoration(text))
     out = _BOLD_LABEL_RE.sub(lambda m: m.group(1).strip().rstrip(":") + ": ", protected)
-    out = lexicon.META_PREFIX_RE.sub("", out)
+    for _ in range(2):  # "I wanted to share" + "a quick update on"
+        out = lexicon.META_PREFIX_RE.sub("", out)
     out = lexicon.RESTATEMENT_RE.sub("", out)
     for _ in range(2):  # connectors stack: "So, basically, ..."
         out = lexicon.LEADING_CONNECTOR_RE.sub("", out)
@@ -82,7 +86,9 @@ def _shorten(text: str, drop_asides: bool) -> str:
         out = pattern.sub(replacement, out)
     if drop_asides:
         # Only asides with no digit and no entity in them: those may hold a fact.
-        out = _PAREN_RE.sub(lambda m: m.group(0) if re.search(r"[\d\u0000]", m.group(0)) else "", out)
+        out = _PAREN_RE.sub(
+            lambda m: m.group(0) if re.search(r"[\d\u0000]", m.group(0)) else "", out
+        )
     out = _SPACES_RE.sub(" ", out).strip(" ,;-–—")
     out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
     return _capitalise(restore_entities(out, saved)) if out else ""

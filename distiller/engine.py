@@ -39,7 +39,9 @@ class ReaderSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     budget_tokens: int | None = Field(
-        default=None, ge=MIN_BUDGET_TOKENS, le=MAX_BUDGET_TOKENS,
+        default=None,
+        ge=MIN_BUDGET_TOKENS,
+        le=MAX_BUDGET_TOKENS,
         description="upper bound on output tokens (plain-text rendering); None picks one",
     )
     format: OutputFormat = "bullets"
@@ -54,7 +56,9 @@ class ReaderSpec(BaseModel):
 
 def default_budget(tokens_in: int) -> int:
     """The budget used when none is given: about a third of the input, within fixed bounds."""
-    return max(DEFAULT_BUDGET_FLOOR, min(DEFAULT_BUDGET_CEILING, round(tokens_in * DEFAULT_BUDGET_RATIO)))
+    return max(
+        DEFAULT_BUDGET_FLOOR, min(DEFAULT_BUDGET_CEILING, round(tokens_in * DEFAULT_BUDGET_RATIO))
+    )
 
 
 class Engine(ABC):

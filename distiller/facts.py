@@ -50,6 +50,7 @@ _LINK_RE = re.compile(
     r"<(?:https?|mailto|ftp)[^<>\s|]*(?:\|[^<>]*)?>|https?://[^\s<>]+[^\s<>.,;:!?)\]'\"]",
     re.IGNORECASE,
 )
+_EMOJI_RE = re.compile(r"(?<![\w`]):[a-z0-9_+'-]+:(?![\w`])", re.IGNORECASE)
 _CHANNEL_RE = re.compile(r"<#[A-Z0-9]+(?:\|[^<>]*)?>", re.IGNORECASE)
 _IDENT_RE = re.compile(
     r"`[^`\n]+`"  # inline code
@@ -112,7 +113,9 @@ def _numbers(text: str) -> list[str]:
 
 def extract_facts(text: str) -> dict[str, list[str]]:
     """Facts of each kind in `text`, deduplicated, in order of first appearance."""
-    identifiers = [i for i in _IDENT_RE.findall(_LINK_RE.sub(" ", text)) if _is_identifier(i)]
+    # Emoji shortcodes (:red_circle:) look like snake_case identifiers but are decoration.
+    bare = _LINK_RE.sub(" ", _EMOJI_RE.sub(" ", text))
+    identifiers = [i for i in _IDENT_RE.findall(bare) if _is_identifier(i)]
     return {
         "numbers": _numbers(text),
         "deadlines": _unique(m.group(0) for m in DEADLINE_RE.finditer(text)),

@@ -29,9 +29,12 @@ def _alternation(*phrases: str) -> str:
 
 _I = re.IGNORECASE
 
-GREETING = _alternation(
-    r"hi|hey|hello|howdy|greetings|good (?:morning|afternoon|evening)|dear",
-) + r"(?:\s+(?:team|all|everyone|folks|there|y'all|@?\w+))?\s*[!,.:\-–—]*"
+GREETING = (
+    _alternation(
+        r"hi|hey|hello|howdy|greetings|good (?:morning|afternoon|evening)|dear",
+    )
+    + r"(?:\s+(?:team|all|everyone|folks|there|y'all|@?\w+))?\s*[!,.:\-–—]*"
+)
 
 PLEASANTRY_RE = re.compile(
     r"\b"
@@ -46,6 +49,10 @@ PLEASANTRY_RE = re.compile(
         r"(?:certainly|absolutely|of course|sure thing|good news)[!.,]",
         r"have a (?:great|good|nice) (?:day|week|weekend)",
         r"cheers[!.]?$",
+        r"happy (?:coding|deploying|hacking|shipping|friday|building|testing)\b",
+        r"exciting news\b",
+        r"(?:we(?:'re| are)|i'?m|i am) (?:thrilled|excited|delighted|pleased|happy) to\b",
+        r"as always,? (?:we'?d|we would|i'?d) love",
     ),
     _I,
 )
@@ -73,6 +80,8 @@ META_PREFIX_RE = re.compile(
         r"\s+(?:a |an |the |my |our )?(?:quick |brief |short |detailed |full |high-level )?"
         r"(?:summary|overview|update|breakdown|rundown|recap|status update|analysis|"
         r"rundown|details?|notes?)\b[^:.!]*[:.!]?",
+        r"(?:we(?:'re| are)|i'?m|i am) (?:thrilled|excited|delighted|pleased|happy) to "
+        r"(?:announce|share|report|let you know)(?: that)?",
         r"i (?:just )?wanted to (?:share|give|provide|flag|let (?:you|everyone|the team) know|"
         r"follow up|reach out|update (?:you|everyone|the team))(?: (?:on|about|that|with))?",
         r"(?:just )?a (?:quick|brief) (?:update|note|heads[- ]up)(?: on| about| that)?[:,.]?",
@@ -116,6 +125,8 @@ HEDGE_RE = re.compile(
         r"(?:basically|essentially|actually|definitely|certainly|simply|literally|honestly),?",
         r"(?:really|very|quite|rather|somewhat|fairly|pretty) (?=\w)",
         r"at the end of the day,?",
+        r"so (?:that )?(?:everyone|we(?:'re| are)) (?:is |are )?(?:all )?on the same page",
+        r"to keep (?:everyone|you|the team) (?:in the loop|posted|informed)",
         r"for what it'?s worth,?",
     )
     + r"\s*",

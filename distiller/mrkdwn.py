@@ -50,9 +50,44 @@ _MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s+(.*)$")
 _BOLD_LINE_RE = re.compile(r"^\s*\*{1,2}([^*\n]{1,80})\*{1,2}\s*:?\s*$")
 _TRAILING_EMOJI_RE = re.compile(r":[a-z0-9_+'-]+:$", re.IGNORECASE)
 _QUOTE_RE = re.compile(r"^\s*(?:>|&gt;)\s?")
+_EDGE_EMOJI_LINE_RE = re.compile(r"^(?:\s*:[a-z0-9_+'-]+:)+\s*|(?:\s*:[a-z0-9_+'-]+:)+\s*$", re.I)
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof inc ltd jr sr st approx no fig est dept jan feb mar apr "
-    "jun jul aug sep sept oct nov dec u.s a.m p.m".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "inc",
+        "ltd",
+        "jr",
+        "sr",
+        "st",
+        "approx",
+        "no",
+        "fig",
+        "est",
+        "dept",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "a.m",
+        "p.m",
+    ]
 )
 # Sentence ends: ., !, ? (plus CJK full stops) followed by space and something that can start
 # a sentence, or CJK punctuation followed by anything.
@@ -112,7 +147,9 @@ def split_sentences(text: str) -> list[str]:
         last_word = candidate.rstrip(".!?\"')] ").rsplit(None, 1)[-1:] or [""]
         word = last_word[0].lower().rstrip(".")
         # "e.g. foo" or "Dr. Smith": the period closes an abbreviation, not a sentence.
-        if candidate.endswith(".") and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+        if candidate.endswith(".") and (
+            word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+        ):
             continue
         pieces.append(candidate)
         start = match.end()
@@ -123,7 +160,9 @@ def split_sentences(text: str) -> list[str]:
 def _line_kind(line: str) -> tuple[UnitKind, str]:
     if _QUOTE_RE.match(line):
         return "quote", _QUOTE_RE.sub("", line, count=1)
-    heading = _MD_HEADING_RE.match(line) or _BOLD_LINE_RE.match(line)
+    # ":tada: *Exciting news!* :tada:" is a bold heading dressed in emoji.
+    bare = _EDGE_EMOJI_LINE_RE.sub("", line)
+    heading = _MD_HEADING_RE.match(bare) or _BOLD_LINE_RE.match(bare)
     if heading:
         return "heading", heading.group(1).strip().strip("*").rstrip(":").strip()
     item = _ITEM_RE.match(line)
@@ -160,13 +199,18 @@ class _UnitBuilder:
         self.units: list[Unit] = []
         self.block = 0
         self.section = ""
+        self.heading_block = -1
         self.message = message
         self.user = user
 
     def add(self, kind: UnitKind, body: str) -> None:
         body = body.strip()
         if body:
-            unit = Unit(body, kind, len(self.units), self.block, self.section, self.message, self.user)
+            # List items stay under their heading across blank lines; a prose paragraph after a
+            # blank line ("Overall, we're on track.") has left the section.
+            in_section = kind != "sentence" or self.block == self.heading_block
+            section = self.section if in_section else ""
+            unit = Unit(body, kind, len(self.units), self.block, section, self.message, self.user)
             self.units.append(unit)
 
     def code(self, body: str) -> None:
@@ -183,6 +227,7 @@ class _UnitBuilder:
             if kind == "heading":
                 self.block += 1
                 self.section = body
+                self.heading_block = self.block
                 self.add("heading", body)
             elif kind in ("item", "quote"):
                 self.add(kind, body)
@@ -202,7 +247,9 @@ _STYLE_RE = re.compile(r"(?<![\w*_~`])([*_~])(?=\S)([^*_~\n`]+?)(?<=\S)\1(?![\w*
 
 def to_plain(text: str) -> str:
     """Render mrkdwn as plain text: entities to readable form, styling markers removed."""
-    text = _LINK_RE.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    text = _LINK_RE.sub(
+        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text
+    )
     text = _USER_RE.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _CHANNEL_RE.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _SUBTEAM_RE.sub(lambda m: m.group(2) or "@" + m.group(1), text)

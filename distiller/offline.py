@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .asks import Ask, is_ask, make_ask
-from .compress import boilerplate_kind, compress
+from . import lexicon
+from .asks import Ask, ask_priority, is_ask, make_ask
+from .compress import boilerplate_kind, compress, strip_decoration
 from .engine import Engine, ReaderSpec
 from .facts import extract_facts, facts_report
 from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
@@ -89,7 +90,9 @@ class OfflineEngine(Engine):
             bullets=bullets,
             asks=ask_items,
             facts=facts_report(thread.text, rendered),
-            tokens_out=count_tokens(to_plain(render_parts(tldr, bullets, ask_items, spec.format, markup=False))),
+            tokens_out=count_tokens(
+                to_plain(render_parts(tldr, bullets, ask_items, spec.format, markup=False))
+            ),
             notes=notes,
         )
 
@@ -98,20 +101,31 @@ class OfflineEngine(Engine):
         for unit in units:
             if unit.kind == "heading" or boilerplate_kind(unit.text):
                 continue
-            text = compress(unit.text, aggressive=True) if unit.kind != "code" else _code_line(unit.text)
+            text = (
+                compress(unit.text, aggressive=True)
+                if unit.kind != "code"
+                else _code_line(unit.text)
+            )
             if not text:
                 continue
             if dialogue and unit.user:
                 text = f"{unit.user}: {text}"
             facts = extract_facts(text)
+            n_facts = sum(len(v) for v in facts.values())
+            words = content_words(text)
+            meta = lexicon.META_PREFIX_RE.match(strip_decoration(unit.text)) is not None
+            hard_facts = facts["numbers"] or facts["links"] or facts["mentions"]
+            if meta and not hard_facts and len(words) < 6:
+                continue  # "I wanted to share an update on the migration": a topic, not a finding
             out.append(
                 Candidate(
                     unit=unit,
                     text=text,
                     tokens=count_tokens(to_plain(text)) + _LINE_OVERHEAD,
-                    facts=sum(len(v) for v in facts.values()),
+                    facts=n_facts,
                     is_ask=unit.kind != "code" and is_ask(unit.text, unit.section),
-                    words=content_words(text),
+                    words=words,
+                    penalty=0.5 if meta else 1.0,
                 )
             )
         return out
@@ -125,10 +139,11 @@ class OfflineEngine(Engine):
         reserve = min(best.tokens, budget // 3) if best else 0
         kept: list[Candidate] = []
         spent = _ASKS_LABEL
-        for cand in asks:
+        for cand in sorted(asks, key=lambda c: (*ask_priority(c.text), c.score), reverse=True):
             if spent + cand.tokens <= budget - reserve:
                 kept.append(cand)
                 spent += cand.tokens
+        kept.sort(key=lambda c: (c.unit.message, c.unit.position))
         if len(kept) < len(asks):
             notes.append(f"{len(asks) - len(kept)} ask(s) did not fit the {budget}-token budget")
         return kept
@@ -138,17 +153,27 @@ class OfflineEngine(Engine):
         if not chosen:
             return (asks[0].text if asks else ""), []
         lead = max(chosen, key=lambda c: c.score)
-        rest = sorted((c for c in chosen if c is not lead), key=lambda c: c.unit.position + 1000 * c.unit.message)
+        rest = sorted(
+            (c for c in chosen if c is not lead),
+            key=lambda c: c.unit.position + 1000 * c.unit.message,
+        )
         return lead.text, [c.text for c in rest]
 
     @staticmethod
     def _fit(
-        tldr: str, bullets: list[str], asks: list[Ask], spec: ReaderSpec, budget: int, notes: list[str]
+        tldr: str,
+        bullets: list[str],
+        asks: list[Ask],
+        spec: ReaderSpec,
+        budget: int,
+        notes: list[str],
     ) -> tuple[str, list[str], list[Ask]]:
         """Drop the last bullets, then asks, then cut the TL;DR until the rendering fits."""
 
         def cost() -> int:
-            return count_tokens(to_plain(render_parts(tldr, bullets, asks, spec.format, markup=False)))
+            return count_tokens(
+                to_plain(render_parts(tldr, bullets, asks, spec.format, markup=False))
+            )
 
         while cost() > budget and bullets:
             bullets = bullets[:-1]
@@ -187,7 +212,9 @@ def _code_line(code: str) -> str:
     if not lines:
         return ""
     # A fence's first line is often a language tag ("python"); show the first real line.
-    first = lines[1] if len(lines) > 1 and re.fullmatch(r"[\w+-]{1,20}", lines[0].strip()) else lines[0]
+    first = (
+        lines[1] if len(lines) > 1 and re.fullmatch(r"[\w+-]{1,20}", lines[0].strip()) else lines[0]
+    )
     return f"`{first.strip()[:120]}`" + (f" ({len(lines)} lines of code)" if len(lines) > 1 else "")
 
 

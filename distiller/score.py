@@ -50,6 +50,7 @@ class Candidate:
     words: list[str] = field(default_factory=list)
     vector: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    penalty: float = 1.0  # < 1 for units that were mostly meta-talk before compression
 
 
 def _tfidf(candidates: Sequence[Candidate]) -> None:
@@ -110,7 +111,7 @@ def score_candidates(
             score *= weights.short_unit_penalty
         if cand.unit.kind == "code":
             score *= weights.code_penalty
-        cand.score = score
+        cand.score = score * cand.penalty
 
 
 def select_mmr(

@@ -50,7 +50,9 @@ def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BinaryInputError(messages.BINARY.format(offset=exc.start, byte=raw[exc.start])) from exc
+        raise BinaryInputError(
+            messages.BINARY.format(offset=exc.start, byte=raw[exc.start])
+        ) from exc
 
 
 def _check_text(text: str) -> str:
@@ -85,14 +87,20 @@ def prepare_thread(source: Source, max_chars: int = DEFAULT_MAX_INPUT_CHARS) -> 
     items = _to_messages(source)
     size = sum(len(m.text) for m in items)
     if size > max_chars:
-        raise OversizeInputError(messages.OVERSIZE.format(size=size, limit=max_chars), limit=max_chars, size=size)
+        raise OversizeInputError(
+            messages.OVERSIZE.format(size=size, limit=max_chars), limit=max_chars, size=size
+        )
     items = [m for m in items if m.text.strip()]
     if not items:
-        raise EmptyInputError(messages.EMPTY_MESSAGES if not isinstance(source, str | bytes) else messages.EMPTY_TEXT)
+        raise EmptyInputError(
+            messages.EMPTY_MESSAGES if not isinstance(source, str | bytes) else messages.EMPTY_TEXT
+        )
     redacted: list[Message] = []
     found = 0
     for message in items:
         result = redact_secrets(message.text)
         found += len(result.findings)
-        redacted.append(message.model_copy(update={"text": result.text}) if result.findings else message)
+        redacted.append(
+            message.model_copy(update={"text": result.text}) if result.findings else message
+        )
     return Thread(tuple(redacted), found, sum(count_tokens(m.text) for m in redacted))

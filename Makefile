@@ -1,0 +1,45 @@
+# One task runner; CI calls `make test` (via .ci/run). Every target installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EVAL   ?= ../shared/eval
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test lint typecheck bench bench-quality bench-speed clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch==2.13.0 resolves to the CPU wheel on the machine's disk (pip's find-links).
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/distill serve
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check distiller audience memory api tests bench
+	$(BIN)/ruff format --check distiller audience memory api tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: bench-quality bench-speed
+
+bench-quality: install
+	$(BIN)/python -m bench.quality --eval $(EVAL)
+
+bench-speed: install
+	$(BIN)/python -m bench.speed
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
