@@ -8,12 +8,13 @@ input is thrown away in favour of the input: the guarantee is checked, not hoped
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from . import lexicon
 from .facts import extract_facts
 from .mrkdwn import protect_entities, restore_entities
 
-__all__ = ["boilerplate_kind", "compress", "strip_decoration"]
+__all__ = ["boilerplate_kind", "compress", "strip_decoration", "trim_clauses"]
 
 _PAREN_RE = re.compile(r"\s*\((?:[^()\u0000]|\u0000\d+\u0000)*\)")
 _SPACES_RE = re.compile(r"[ \t]{2,}")
@@ -51,11 +52,10 @@ def boilerplate_kind(text: str) -> str | None:
 
 
 def _capitalise(text: str) -> str:
-    for index, char in enumerate(text):
-        if char.isalpha():
-            return text[:index] + char.upper() + text[index + 1 :] if char.islower() else text
-        if char == "\u0000" or char in "<`:@#":
-            return text
+    # Only a plain word is capitalised: "v2.14.1", "kubectl-proxy" or "iOS" must stay as written.
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        return text[0].upper() + text[1:]
     return text
 
 
@@ -97,3 +97,40 @@ def _shorten(text: str, drop_asides: bool) -> str:
 def _keeps_facts(before: str, after: str) -> bool:
     was, now = extract_facts(before), extract_facts(after)
     return all(set(was[kind]) <= set(now[kind]) for kind in _FACT_KINDS_CHECKED)
+
+
+# Where a sentence can end early and still read as a sentence: before a subordinate clause,
+# after a semicolon or a dash, or at a comma.
+# A bare comma is not one: it too often closes an introductory phrase ("In the 1939 film, ...").
+_CLAUSE_RE = re.compile(
+    r",?\s+(?=(?:which|while|whereas|although|though|because|since|including|such as|"
+    r"so that|as well as|but|and|or|so|in order|to|due to|without|with|where)\b)"
+    r"|;\s+|\s+[—–-]\s+|:\s+"
+)
+# A head that is only an introductory clause ("If you eat seeds") is not a sentence.
+_SUBORDINATE_START_RE = re.compile(
+    r"^(?:if|when|whenever|while|although|though|because|since|as|after|before|unless|once|"
+    r"whether|in|for|to|by|with|during|despite)\b",
+    re.IGNORECASE,
+)
+_MIN_CLAUSE_WORDS = 4
+
+
+def trim_clauses(text: str, max_tokens: int, count: Callable[[str], int]) -> str | None:
+    """The longest clause-boundary prefix of `text` within `max_tokens`, or None if none reads.
+
+    Entities are never cut. The result ends with a period; facts in the dropped clauses are
+    dropped with them (and the facts report says so).
+    """
+    protected, saved = protect_entities(text)
+    cuts = [m.start() for m in _CLAUSE_RE.finditer(protected)]
+    for cut in reversed(cuts):
+        head = protected[:cut].rstrip(" ,;:-–—")
+        if len(head.split()) < _MIN_CLAUSE_WORDS:
+            break
+        if _SUBORDINATE_START_RE.match(head) and "," not in head:
+            continue
+        candidate = restore_entities(head, saved) + "."
+        if count(candidate) <= max_tokens:
+            return candidate
+    return None

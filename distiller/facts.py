@@ -61,7 +61,7 @@ _IDENT_RE = re.compile(
     r"|\b[a-z][a-z0-9]*(?:[_-][a-z0-9]+){1,5}\b(?=[^\s]*)"  # service-names, snake_case
 )
 _NUMBER_RE = re.compile(
-    r"(?<![\w.#^-])[$€£¥]?\d[\d,]*(?:\.\d+)?\s?(?:%|x\b|[kKmMbB]\b|ms\b|s\b|min\b|h\b|"
+    r"(?<![\w.#^-])[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?\s?(?:%|x\b|[kKmMbB]\b|ms\b|s\b|min\b|h\b|"
     r"[KMGT]i?B\b|rps\b|qps\b|req/s\b|users?\b|pods?\b|nodes?\b|hours?\b|days?\b|minutes?\b)?"
 )
 

@@ -80,6 +80,8 @@ META_PREFIX_RE = re.compile(
         r"\s+(?:a |an |the |my |our )?(?:quick |brief |short |detailed |full |high-level )?"
         r"(?:summary|overview|update|breakdown|rundown|recap|status update|analysis|"
         r"rundown|details?|notes?)\b[^:.!]*[:.!]?",
+        r"(?:as an ai|i'?m an ai|i am an ai)(?: (?:language )?model| assistant)?"
+        r"(?:,? (?:so|and|but) i (?:don'?t|do not|can'?t|cannot) have [^,.]*)?[,.]?",
         r"(?:we(?:'re| are)|i'?m|i am) (?:thrilled|excited|delighted|pleased|happy) to "
         r"(?:announce|share|report|let you know)(?: that)?",
         r"i (?:just )?wanted to (?:share|give|provide|flag|let (?:you|everyone|the team) know|"

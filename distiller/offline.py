@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import lexicon
 from .asks import Ask, ask_priority, is_ask, make_ask
-from .compress import boilerplate_kind, compress, strip_decoration
+from .compress import boilerplate_kind, compress, strip_decoration, trim_clauses
 from .engine import Engine, ReaderSpec
 from .facts import extract_facts, facts_report
 from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
@@ -28,6 +29,7 @@ __all__ = ["OfflineEngine", "fit_text"]
 # Tokens a bullet line costs beyond its text ("- " and the newline), and the "Asks:" label.
 _LINE_OVERHEAD = 2
 _ASKS_LABEL = 3
+_SHORTCODE_RE = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
 _DANGLING_ENTITY_RE = re.compile(r"<[^>]*$|`[^`]*$")
 
 
@@ -64,7 +66,7 @@ class OfflineEngine(Engine):
         if thread.redactions:
             notes.append(f"{thread.redactions} secret(s) redacted before distilling")
         if not candidates:
-            return self._nothing_to_distill(thread, units, budget, notes)
+            return self._nothing_to_distill(thread, budget, notes)
 
         score_candidates(candidates, spec.focus, self.weights, spec.avoid)
         if spec.keep_identifiers:
@@ -74,6 +76,7 @@ class OfflineEngine(Engine):
         asks = self._fit_asks([c for c in candidates if c.is_ask], others, budget, notes)
         room = budget - sum(c.tokens for c in asks) - (_ASKS_LABEL if asks else 0)
         max_items = 1 if spec.format == "one-liner" else 1 + spec.max_bullets
+        others = [_trimmed(c, room) if c.tokens > room else c for c in others]
         chosen = select_mmr(others, room, max_items, self.weights)
         if not chosen and not asks:
             chosen = sorted(others, key=lambda c: -c.score)[:1]
@@ -114,7 +117,7 @@ class OfflineEngine(Engine):
             n_facts = sum(len(v) for v in facts.values())
             words = content_words(text)
             meta = lexicon.META_PREFIX_RE.match(strip_decoration(unit.text)) is not None
-            hard_facts = facts["numbers"] or facts["links"] or facts["mentions"]
+            hard_facts = any(facts[k] for k in ("numbers", "links", "mentions", "identifiers"))
             if meta and not hard_facts and len(words) < 6:
                 continue  # "I wanted to share an update on the migration": a topic, not a finding
             out.append(
@@ -125,7 +128,6 @@ class OfflineEngine(Engine):
                     facts=n_facts,
                     is_ask=unit.kind != "code" and is_ask(unit.text, unit.section),
                     words=words,
-                    penalty=0.5 if meta else 1.0,
                 )
             )
         return out
@@ -188,11 +190,9 @@ class OfflineEngine(Engine):
         return tldr, bullets, asks
 
     @staticmethod
-    def _nothing_to_distill(
-        thread: Thread, units: Sequence[Unit], budget: int, notes: list[str]
-    ) -> Distillation:
-        text = " ".join(u.text for u in units) or thread.text.strip()
-        has_words = any(ch.isalnum() for ch in to_plain(text))
+    def _nothing_to_distill(thread: Thread, budget: int, notes: list[str]) -> Distillation:
+        text = " ".join(thread.text.split())
+        has_words = any(ch.isalnum() for ch in to_plain(_SHORTCODE_RE.sub(" ", text)))
         notes.append(
             "only greetings, pleasantries or closing offers: nothing to act on"
             if has_words
@@ -205,6 +205,20 @@ class OfflineEngine(Engine):
             tokens_out=count_tokens(to_plain(tldr)),
             notes=notes,
         )
+
+
+def _trimmed(cand: Candidate, room: int) -> Candidate:
+    """The candidate cut at a clause boundary to fit `room` tokens, or unchanged if it cannot be."""
+    text = trim_clauses(cand.text, room - _LINE_OVERHEAD, lambda t: count_tokens(to_plain(t)))
+    if text is None:
+        return cand
+    facts = extract_facts(text)
+    return replace(
+        cand,
+        text=text,
+        tokens=count_tokens(to_plain(text)) + _LINE_OVERHEAD,
+        facts=sum(len(v) for v in facts.values()),
+    )
 
 
 def _code_line(code: str) -> str:

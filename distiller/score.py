@@ -24,9 +24,10 @@ class Weights:
     """How much each signal counts; tuned on DialogSum dev and the fixture messages."""
 
     centrality: float = 0.40
-    density: float = 0.20
-    cue: float = 0.20
+    density: float = 0.10
+    cue: float = 0.10
     position: float = 0.20
+    lead: float = 0.30  # the first content unit: agents and answers lead with the point
     focus: float = 0.80
     mmr_lambda: float = 0.70
     short_unit_penalty: float = 0.5
@@ -50,7 +51,6 @@ class Candidate:
     words: list[str] = field(default_factory=list)
     vector: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
-    penalty: float = 1.0  # < 1 for units that were mostly meta-talk before compression
 
 
 def _tfidf(candidates: Sequence[Candidate]) -> None:
@@ -101,17 +101,18 @@ def score_candidates(
             + weights.density * density
             + weights.cue * cue
             + weights.position * position
+            + (weights.lead if rank == 0 else 0.0)
         )
         if focus_words:
             hits = len(focus_words.intersection(cand.words))
             score += weights.focus * min(1.0, hits / max(1, min(len(focus_words), 3)))
         if avoid_words and avoid_words.intersection(cand.words):
             score *= weights.avoid_penalty
-        if len(cand.words) < 4 and not cand.facts:
+        if len(cand.words) < 3 and not cand.facts:
             score *= weights.short_unit_penalty
         if cand.unit.kind == "code":
             score *= weights.code_penalty
-        cand.score = score * cand.penalty
+        cand.score = score
 
 
 def select_mmr(
