@@ -70,8 +70,10 @@ class OfflineEngine(Engine):
 
         score_candidates(candidates, spec.focus, self.weights, spec.avoid)
         if spec.keep_identifiers:
+            # Readers like agents need ids and links to act; favour the units that carry them.
             for cand in candidates:
-                cand.score += 0.3 * min(1.0, cand.facts / 2)
+                found = extract_facts(cand.text)
+                cand.score += 0.3 * min(2, len(found["identifiers"]) + len(found["links"]))
         others = [c for c in candidates if not c.is_ask]
         asks = self._fit_asks([c for c in candidates if c.is_ask], others, budget, notes)
         room = budget - sum(c.tokens for c in asks) - (_ASKS_LABEL if asks else 0)

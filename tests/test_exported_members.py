@@ -1,0 +1,48 @@
+"""Each package's public surface is pinned: a change to it is a deliberate change to this file."""
+
+import importlib
+
+import pytest
+
+EXPECTED = {
+    "audience": {
+        "BUILTIN_PERSONAS", "DEFAULT_PERSONA", "AudienceError", "Persona", "PersonaConfigError",
+        "UnknownPersonaError", "get_persona", "parse_persona",
+    },
+    "api": {"BatchLine", "DistillService", "LineOutcome", "Settings", "create_app", "run_batch"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(EXPECTED))
+def test_exported_members(package: str) -> None:
+    module = importlib.import_module(package)
+    assert set(module.__all__) == EXPECTED[package]
+    for name in module.__all__:
+        assert getattr(module, name) is not None
+
+
+def test_distiller_exports_resolve_and_are_public() -> None:
+    import distiller
+
+    for name in distiller.__all__:
+        assert not name.startswith("_")
+        assert getattr(distiller, name) is not None
+    assert {"OfflineEngine", "ReaderSpec", "Distillation", "redact_secrets", "count_tokens"} <= set(
+        distiller.__all__
+    )
+
+
+def test_distiller_never_imports_upper_packages() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(importlib.import_module("distiller").__file__).parent
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                top = node.module.split(".")[0]
+                assert top not in {"audience", "memory", "api", "slack_sdk", "slack_bolt", "fastapi"}, path
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] not in {"audience", "memory", "api"}, path
