@@ -41,7 +41,10 @@ DEFAULT_EF_SEARCH = 100
 DEFAULT_VECTOR_TYPE = "halfvec"
 _VECTOR_TYPES = ("halfvec", "vector")
 _ANN_INDEXES = ("hnsw", "none")
-_HNSW = "CREATE INDEX IF NOT EXISTS records_embedding ON {schema}.records USING hnsw (embedding {vtype}_ip_ops)"
+_HNSW = (
+    "CREATE INDEX IF NOT EXISTS records_embedding ON {schema}.records"
+    " USING hnsw (embedding {vtype}_ip_ops)"
+)
 _PAGE = 1000
 
 _SCHEMA = """
