@@ -8,6 +8,7 @@ cosine graph, threshold 0.1, PageRank by power iteration (damping 0.85).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from distiller.words import content_words
 
-__all__ = ["lead", "lexrank", "textrank"]
+__all__ = ["lead", "lexrank", "sumy_lexrank", "textrank"]
 
 THRESHOLD = 0.1
 DAMPING = 0.85
@@ -89,3 +90,29 @@ def textrank(sentences: Sequence[str], n: int) -> list[str]:
     ranks = _pagerank(matrix)
     top = sorted(np.argsort(-ranks, kind="stable")[:n])
     return [sentences[i] for i in top]
+
+
+class _SumyTokenizer:
+    """sumy asks a tokenizer for words; ours keeps nltk's punkt data (a download) out of it."""
+
+    language = "english"
+
+    def to_words(self, sentence: str) -> list[str]:
+        return _SUMY_WORD_RE.findall(sentence)
+
+    def to_sentences(self, paragraph: str) -> list[str]:
+        return [paragraph]
+
+
+_SUMY_WORD_RE = re.compile(r"\w+")
+
+
+def sumy_lexrank(sentences: Sequence[str], n: int) -> list[str]:
+    """sumy's LexRankSummarizer on our sentences (the package most people reach for)."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    tokenizer = _SumyTokenizer()
+    document = ObjectDocumentModel([Paragraph([Sentence(s, tokenizer) for s in sentences])])
+    return [str(s) for s in LexRankSummarizer(Stemmer("english"))(document, n)]

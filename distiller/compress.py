@@ -14,7 +14,13 @@ from . import lexicon
 from .facts import extract_facts
 from .mrkdwn import protect_entities, restore_entities
 
-__all__ = ["boilerplate_kind", "compress", "strip_decoration", "trim_clauses"]
+__all__ = [
+    "boilerplate_kind",
+    "compress",
+    "compress_with_facts",
+    "strip_decoration",
+    "trim_clauses",
+]
 
 _PAREN_RE = re.compile(r"\s*\((?:[^()\u0000]|\u0000\d+\u0000)*\)")
 _SPACES_RE = re.compile(r"[ \t]{2,}")
@@ -66,11 +72,19 @@ def compress(text: str, *, aggressive: bool = False) -> str:
     Tries the aggressive cut first when asked, then the gentle one, then gives the input back:
     whichever first keeps every fact of the input wins.
     """
+    return compress_with_facts(text, aggressive=aggressive)[0]
+
+
+def compress_with_facts(text: str, *, aggressive: bool = False) -> tuple[str, dict[str, list[str]]]:
+    """`compress`, also returning the facts of the result (callers need them; scanning is costly)."""
+    before = extract_facts(text)
+    facts = [fact for kind in _FACT_KINDS_CHECKED for fact in before[kind]]
     for drop_asides in (True, False) if aggressive else (False,):
         result = _shorten(text, drop_asides)
-        if _keeps_facts(text, result):
-            return result  # "" when the unit was nothing but padding
-    return text.strip()
+        # Verbatim presence is the test the facts report applies too; and it is cheap.
+        if all(fact in result for fact in facts):
+            return result, before  # result is "" when the unit was nothing but padding
+    return text.strip(), before
 
 
 def _shorten(text: str, drop_asides: bool) -> str:
@@ -82,8 +96,7 @@ def _shorten(text: str, drop_asides: bool) -> str:
     for _ in range(2):  # connectors stack: "So, basically, ..."
         out = lexicon.LEADING_CONNECTOR_RE.sub("", out)
     out = lexicon.HEDGE_RE.sub("", out)
-    for pattern, replacement in lexicon.WORDY_REPLACEMENTS:
-        out = pattern.sub(replacement, out)
+    out = lexicon.WORDY_RE.sub(lexicon.wordy_replacement, out)
     if drop_asides:
         # Only asides with no digit and no entity in them: those may hold a fact.
         out = _PAREN_RE.sub(
@@ -92,11 +105,6 @@ def _shorten(text: str, drop_asides: bool) -> str:
     out = _SPACES_RE.sub(" ", out).strip(" ,;-–—")
     out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
     return _capitalise(restore_entities(out, saved)) if out else ""
-
-
-def _keeps_facts(before: str, after: str) -> bool:
-    was, now = extract_facts(before), extract_facts(after)
-    return all(set(was[kind]) <= set(now[kind]) for kind in _FACT_KINDS_CHECKED)
 
 
 # Where a sentence can end early and still read as a sentence: before a subordinate clause,

@@ -7,7 +7,6 @@ into a distillation. Both work on the raw mrkdwn so that `<@U123>` and `<url|lab
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
@@ -22,48 +21,56 @@ __all__ = [
 
 FACT_KINDS = ("numbers", "deadlines", "mentions", "links", "identifiers")
 
-_WEEKDAYS = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+# Full day names in any case; abbreviations only capitalised ("Fri", not the verb "sat").
+_WEEKDAYS = (
+    r"(?:(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?)"
+)
 _MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_TIME = r"\d{1,2}(?::\d{2})?\s?(?:am|pm)(?:\s?[A-Z]{2,4})?|\d{1,2}:\d{2}(?:\s?[A-Z]{2,4})?"
+_TIME = (
+    r"\d{1,2}(?::\d{2})?\s?(?i:am|pm)(?:\s?[A-Z]{2,4}\b)?|\d{1,2}:\d{2}(?:\s?[A-Z]{2,4}\b)?"
+)
 _DATE = (
     rf"{_WEEKDAYS}\b|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\d{{4}}-\d{{2}}-\d{{2}}"
-    r"|today|tonight|tomorrow|eod|eow|end of (?:day|week|month|quarter|sprint)"
-    r"|next (?:week|month|sprint|quarter)|this (?:week|afternoon|evening)|q[1-4](?:\s+\d{4})?"
+    r"|(?i:today|tonight|tomorrow|eod|eow|end of (?:day|week|month|quarter|sprint)"
+    r"|next (?:week|month|sprint|quarter)|this (?:week|afternoon|evening))|Q[1-4](?:\s+\d{4})?"
 )
-# A deadline is a date or time introduced by a word that makes it one ("by Friday").
-DEADLINE_RE = re.compile(
-    rf"\b(?:by|before|until|due|no later than|eta|deadline:?|on|at)\s+(?:the\s+)?"
+# A deadline is a date or time, often introduced by a word that makes it one ("by Friday").
+_DEADLINE = (
+    rf"\b(?i:by|before|until|due|no later than|eta|deadline:?|on|at)\s+(?:the\s+)?"
     rf"(?:(?:{_DATE})(?:\s+(?:at\s+)?(?:{_TIME}))?|{_TIME})"
-    rf"|\b(?:eod|eow|asap)\b|\b(?:{_DATE})\b",
-    re.IGNORECASE,
+    rf"|\b(?i:eod|eow|asap)\b|\b(?:{_DATE})\b"
 )
-_MENTION_RE = re.compile(
+_LINK = r"<(?i:https?|mailto|ftp)[^<>\s|]*(?:\|[^<>]*)?>|(?i:https?://)[^\s<>]+[^\s<>.,;:!?)\]'\"]"
+_MENTION = (
     r"<@[A-Z0-9]+(?:\|[^<>]*)?>|<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+(?:\|[^<>]*)?>"
-    r"|(?<![\w/.])@[a-z][a-z0-9._-]{1,30}\b",
-    re.IGNORECASE,
+    r"|(?<![\w/.])@[a-zA-Z][a-zA-Z0-9._-]{1,30}\b"
 )
-_LINK_RE = re.compile(
-    r"<(?:https?|mailto|ftp)[^<>\s|]*(?:\|[^<>]*)?>|https?://[^\s<>]+[^\s<>.,;:!?)\]'\"]",
-    re.IGNORECASE,
-)
-_EMOJI_RE = re.compile(r"(?<![\w`]):[a-z0-9_+'-]+:(?![\w`])", re.IGNORECASE)
-_CHANNEL_RE = re.compile(r"<#[A-Z0-9]+(?:\|[^<>]*)?>", re.IGNORECASE)
-_IDENT_RE = re.compile(
+_CHANNEL = r"<#[A-Z0-9]+(?:\|[^<>]*)?>"
+_EMOJI = r"(?<![\w`]):[a-zA-Z0-9_+'-]+:(?![\w`])"
+_IDENT = (
     r"`[^`\n]+`"  # inline code
     r"|\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b"  # tickets: INC-4521, PROJ-12
     r"|(?<![\w&])#\d{2,7}\b"  # PR/issue numbers
     r"|\bv\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?\b"  # versions
-    r"|\b[0-9a-f]{7,40}\b(?=[^<>]*(?:<|$))"  # commit SHAs outside links
-    r"|\b[a-z][a-z0-9]*(?:[_-][a-z0-9]+){1,5}\b(?=[^\s]*)"  # service-names, snake_case
+    r"|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b"  # commit SHAs
+    r"|\b[a-zA-Z][a-zA-Z0-9]*(?:[_-][a-zA-Z0-9]+){1,5}\b"  # service-names, snake_case
 )
-_NUMBER_RE = re.compile(
+_NUMBER = (
     r"(?<![\w.#^-])[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?\s?(?:%|x\b|[kKmMbB]\b|ms\b|s\b|min\b|h\b|"
     r"[KMGT]i?B\b|rps\b|qps\b|req/s\b|users?\b|pods?\b|nodes?\b|hours?\b|days?\b|minutes?\b)?"
 )
+# One left-to-right scan; at each position the first alternative wins, so a number inside a
+# link, a mention, an identifier or a deadline belongs to that fact and is not counted twice.
+_SCAN_RE = re.compile(
+    rf"(?P<links>{_LINK})|(?P<mentions>{_MENTION}|{_CHANNEL})|(?P<emoji>{_EMOJI})"
+    rf"|(?P<identifiers>{_IDENT})|(?P<deadlines>{_DEADLINE})|(?P<numbers>{_NUMBER})"
+)
+DEADLINE_RE = re.compile(_DEADLINE)
 
 
 class FactTally(BaseModel):
@@ -100,31 +107,6 @@ class FactsReport(BaseModel):
         return not any(getattr(self, kind).dropped for kind in FACT_KINDS)
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(item.strip() for item in items if item.strip()))
-
-
-def _numbers(text: str) -> list[str]:
-    # Numbers inside links, mentions, code and identifiers belong to those facts, not here.
-    scrubbed = _IDENT_RE.sub(" ", _LINK_RE.sub(" ", _MENTION_RE.sub(" ", text)))
-    scrubbed = DEADLINE_RE.sub(" ", _CHANNEL_RE.sub(" ", scrubbed))
-    return [n for n in _unique(_NUMBER_RE.findall(scrubbed)) if any(c.isdigit() for c in n)]
-
-
-def extract_facts(text: str) -> dict[str, list[str]]:
-    """Facts of each kind in `text`, deduplicated, in order of first appearance."""
-    # Emoji shortcodes (:red_circle:) look like snake_case identifiers but are decoration.
-    bare = _LINK_RE.sub(" ", _EMOJI_RE.sub(" ", text))
-    identifiers = [i for i in _IDENT_RE.findall(bare) if _is_identifier(i)]
-    return {
-        "numbers": _numbers(text),
-        "deadlines": _unique(m.group(0) for m in DEADLINE_RE.finditer(text)),
-        "mentions": _unique(_MENTION_RE.findall(text) + _CHANNEL_RE.findall(text)),
-        "links": _unique(_LINK_RE.findall(text)),
-        "identifiers": _unique(identifiers),
-    }
-
-
 def _is_identifier(token: str) -> bool:
     # Hyphenated English ("follow-up", "on-call") is not an identifier; a digit or an
     # underscore or a backtick makes it one.
@@ -134,6 +116,22 @@ def _is_identifier(token: str) -> bool:
         or "_" in token
         or token.count("-") >= 2
     )
+
+
+def extract_facts(text: str) -> dict[str, list[str]]:
+    """Facts of each kind in `text`, deduplicated, in order of first appearance."""
+    found: dict[str, dict[str, None]] = {kind: {} for kind in FACT_KINDS}
+    for match in _SCAN_RE.finditer(text):
+        kind = match.lastgroup
+        if kind == "emoji" or kind is None:
+            continue
+        value = match.group(0).strip()
+        if kind == "identifiers" and not _is_identifier(value):
+            continue
+        if kind == "numbers" and not any(c.isdigit() for c in value):
+            continue
+        found[kind][value] = None
+    return {kind: list(values) for kind, values in found.items()}
 
 
 def find_deadline(text: str) -> str | None:

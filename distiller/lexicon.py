@@ -19,7 +19,8 @@ __all__ = [
     "META_PREFIX_RE",
     "PLEASANTRY_RE",
     "RESTATEMENT_RE",
-    "WORDY_REPLACEMENTS",
+    "WORDY_RE",
+    "wordy_replacement",
 ]
 
 
@@ -142,25 +143,33 @@ LEADING_CONNECTOR_RE = re.compile(
     _I,
 )
 
-WORDY_REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"\b{pattern}\b", _I), replacement)
-    for pattern, replacement in (
-        (r"in order to", "to"),
-        (r"due to the fact that", "because"),
-        (r"at this (?:point in time|time|moment)", "now"),
-        (r"in the event that", "if"),
-        (r"for the purpose of", "for"),
-        (r"prior to", "before"),
-        (r"(?:is|are) able to", "can"),
-        (r"a (?:large|significant|substantial) number of", "many"),
-        (r"the majority of", "most"),
-        (r"in the near future", "soon"),
-        (r"at the present time", "now"),
-        (r"with regard(?:s)? to", "on"),
-        (r"make sure", "ensure"),
-        (r"going forward", "from now on"),
-    )
+_WORDY = (
+    (r"in order to", "to"),
+    (r"due to the fact that", "because"),
+    (r"at this (?:point in time|time|moment)", "now"),
+    (r"in the event that", "if"),
+    (r"for the purpose of", "for"),
+    (r"prior to", "before"),
+    (r"(?:is|are) able to", "can"),
+    (r"a (?:large|significant|substantial) number of", "many"),
+    (r"the majority of", "most"),
+    (r"in the near future", "soon"),
+    (r"at the present time", "now"),
+    (r"with regards? to", "on"),
+    (r"make sure", "ensure"),
+    (r"going forward", "from now on"),
 )
+# One pass for all of them: the matching group's index picks the replacement.
+WORDY_RE = re.compile(
+    r"\b(?:" + "|".join(f"(?P<w{i}>{pattern})" for i, (pattern, _) in enumerate(_WORDY)) + r")\b",
+    _I,
+)
+
+
+def wordy_replacement(match: re.Match[str]) -> str:
+    """The short form for a WORDY_RE match ("in order to" → "to")."""
+    return _WORDY[int((match.lastgroup or "w0")[1:])][1]
+
 
 # Bare filler that remains once pleasantries and hedges are gone: units that are only this go.
 FILLER_RE = re.compile(

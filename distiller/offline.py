@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import lexicon
 from .asks import Ask, ask_priority, is_ask, make_ask
-from .compress import boilerplate_kind, compress, strip_decoration, trim_clauses
+from .compress import boilerplate_kind, compress_with_facts, strip_decoration, trim_clauses
 from .engine import Engine, ReaderSpec
 from .facts import extract_facts, facts_report
 from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
@@ -106,16 +106,15 @@ class OfflineEngine(Engine):
         for unit in units:
             if unit.kind == "heading" or boilerplate_kind(unit.text):
                 continue
-            text = (
-                compress(unit.text, aggressive=True)
-                if unit.kind != "code"
-                else _code_line(unit.text)
-            )
+            if unit.kind == "code":
+                text = _code_line(unit.text)
+                facts = extract_facts(text)
+            else:
+                text, facts = compress_with_facts(unit.text, aggressive=True)
             if not text:
                 continue
             if dialogue and unit.user:
                 text = f"{unit.user}: {text}"
-            facts = extract_facts(text)
             n_facts = sum(len(v) for v in facts.values())
             words = content_words(text)
             meta = lexicon.META_PREFIX_RE.match(strip_decoration(unit.text)) is not None

@@ -125,16 +125,15 @@ def select_mmr(
     chosen: list[Candidate] = []
     pool = list(candidates)
     top = max((c.score for c in pool), default=1.0) or 1.0
+    # Redundancy with the chosen set, updated as each pick lands: O(n) cosines per pick.
+    redundancy = {id(c): 0.0 for c in pool}
     remaining = budget
     while pool and len(chosen) < max_items:
         best, best_value = None, -math.inf
         for cand in pool:
-            if cand.tokens > remaining:
-                continue
-            redundancy = max((cosine(cand.vector, c.vector) for c in chosen), default=0.0)
-            if redundancy >= weights.duplicate_cosine:
-                continue  # a restatement of something already chosen
-            value = weights.mmr_lambda * cand.score / top - (1 - weights.mmr_lambda) * redundancy
+            if cand.tokens > remaining or redundancy[id(cand)] >= weights.duplicate_cosine:
+                continue  # too long, or a restatement of something already chosen
+            value = weights.mmr_lambda * cand.score / top - (1 - weights.mmr_lambda) * redundancy[id(cand)]
             if value > best_value:
                 best, best_value = cand, value
         if best is None:
@@ -142,4 +141,6 @@ def select_mmr(
         chosen.append(best)
         pool.remove(best)
         remaining -= best.tokens
+        for cand in pool:
+            redundancy[id(cand)] = max(redundancy[id(cand)], cosine(cand.vector, best.vector))
     return chosen

@@ -12,7 +12,7 @@ def test_extracts_each_kind() -> None:
     facts = extract_facts(TEXT)
     assert facts["numbers"] == ["3", "12 pods", "4.2%", "0.1%", "850ms", "$4,500", "2.3M"]
     assert "by Friday" in facts["deadlines"]
-    assert facts["mentions"] == ["<@U999>", "<!here>", "<#C0123|infra-oncall>"]
+    assert facts["mentions"] == ["<@U999>", "<#C0123|infra-oncall>", "<!here>"]
     assert facts["links"] == [
         "<https://grafana.example.com/d/abc?x=1.2|dash>",
         "https://status.example.com/incidents/42",
