@@ -186,11 +186,14 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     url = f"http://{settings.host}:{settings.port}"
-    err.print(f"slack-distiller on [bold]{url}[/]  (API docs: {url}/docs)")
+    err.print(f"slack-distiller on [bold]{url}[/]  (API docs: {url}/docs)", soft_wrap=True)
+    # soft_wrap: the curl line must stay one line to work when pasted.
     err.print(
         f"try:  curl -s {url}/v1/distill -H 'content-type: application/json' "
         """-d '{"text": "Hi team! I hope you are well. The deploy of v2.1 failed at 14:05 UTC. """
-        """<@U123> please roll back by 15:00. Let me know if you have questions!"}'"""
+        """<@U123> please roll back by 15:00. Let me know if you have questions!"}'""",
+        soft_wrap=True,
+        markup=False,
     )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 

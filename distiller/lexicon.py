@@ -50,6 +50,8 @@ PLEASANTRY_RE = re.compile(
         r"(?:certainly|absolutely|of course|sure thing|good news)[!.,]",
         r"have a (?:great|good|nice) (?:day|week|weekend)",
         r"cheers[!.]?$",
+        r"^(?:hi|hey|hello)?[ ,]*how (?:are|is) (?:you|everyone|it going)(?: doing)?(?: today)?\W*$",
+        r"^(?:(?:it'?s )?(?:nice|good|great) to (?:meet|see|hear from) you)\W*$",
         r"happy (?:coding|deploying|hacking|shipping|friday|building|testing)\b",
         r"exciting news\b",
         r"(?:we(?:'re| are)|i'?m|i am) (?:thrilled|excited|delighted|pleased|happy) to\b",

@@ -113,14 +113,17 @@ class OfflineEngine(Engine):
                 text, facts = compress_with_facts(unit.text, aggressive=True)
             if not text:
                 continue
-            if dialogue and unit.user:
-                text = f"{unit.user}: {text}"
-            n_facts = sum(len(v) for v in facts.values())
             words = content_words(text)
+            n_facts = sum(len(v) for v in facts.values())
             meta = lexicon.META_PREFIX_RE.match(strip_decoration(unit.text)) is not None
             hard_facts = any(facts[k] for k in ("numbers", "links", "mentions", "identifiers"))
             if meta and not hard_facts and len(words) < 6:
                 continue  # "I wanted to share an update on the migration": a topic, not a finding
+            if dialogue and len(words) <= 2 and not n_facts and not lexicon.CUE_RE.search(text):
+                continue  # "That sounds good.", "Why?": a reply in a conversation, not content
+            if dialogue and unit.user:
+                text = f"{unit.user}: {text}"
+                words = content_words(text)
             out.append(
                 Candidate(
                     unit=unit,

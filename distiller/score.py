@@ -34,6 +34,7 @@ class Weights:
     code_penalty: float = 0.3
     duplicate_cosine: float = 0.8
     avoid_penalty: float = 0.5
+    question_penalty: float = 0.7  # in threads, questions matter less than their answers
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -112,6 +113,8 @@ def score_candidates(
             score *= weights.short_unit_penalty
         if cand.unit.kind == "code":
             score *= weights.code_penalty
+        if cand.text.endswith("?"):
+            score *= weights.question_penalty
         cand.score = score
 
 
