@@ -110,9 +110,11 @@ def _shorten(text: str, drop_asides: bool) -> str:
 # Where a sentence can end early and still read as a sentence: before a subordinate clause,
 # after a semicolon or a dash, or at a comma.
 # A bare comma is not one: it too often closes an introductory phrase ("In the 1939 film, ...").
+# "which"/"where" need their comma: "hard to determine which city" is not a clause boundary.
 _CLAUSE_RE = re.compile(
-    r",?\s+(?=(?:which|while|whereas|although|though|because|since|including|such as|"
-    r"so that|as well as|but|and|or|so|in order|to|due to|without|with|where)\b)"
+    r",\s+(?=(?:which|where)\b)"
+    r"|,?\s+(?=(?:while|whereas|although|though|because|since|including|such as|so that|"
+    r"as well as|but|and|or|in order|to|due to|without|with)\b)"
     r"|;\s+|\s+[—–-]\s+|:\s+"
 )
 # A head that is only an introductory clause ("If you eat seeds") is not a sentence.

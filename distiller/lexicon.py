@@ -139,7 +139,7 @@ HEDGE_RE = re.compile(
 )
 
 LEADING_CONNECTOR_RE = re.compile(
-    r"^(?:additionally|furthermore|moreover|also|so|well|oh|um+|uh+|yeah|yes|ok(?:ay)?|alright|"
+    r"^(?:additionally|furthermore|moreover|also|so|well|oh|um+|uh+|ok(?:ay)?|alright|"
     r"anyway|now|first(?:ly)?|second(?:ly)?|finally|lastly|however|that said|with that said|"
     r"on top of that|in addition|as a result|importantly|notably)\s*[,:\-–—]\s*",
     _I,

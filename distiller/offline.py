@@ -20,6 +20,7 @@ from .facts import extract_facts, facts_report
 from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
 from .result import Distillation, render_parts
 from .score import DEFAULT_WEIGHTS, Candidate, Weights, score_candidates, select_mmr
+from .speech import attribute
 from .thread import DEFAULT_MAX_INPUT_CHARS, Thread
 from .tokens import count_tokens, truncate_to_tokens
 from .words import content_words
@@ -61,7 +62,7 @@ class OfflineEngine(Engine):
             for index, message in enumerate(thread.messages)
             for unit in parse_units(message.text, message=index, user=message.user)
         ]
-        candidates = self._candidates(units, thread.is_dialogue)
+        candidates = self._candidates(units, _speakers(thread) if thread.is_dialogue else None)
         notes: list[str] = []
         if thread.redactions:
             notes.append(f"{thread.redactions} secret(s) redacted before distilling")
@@ -101,7 +102,8 @@ class OfflineEngine(Engine):
             notes=notes,
         )
 
-    def _candidates(self, units: Sequence[Unit], dialogue: bool) -> list[Candidate]:
+    def _candidates(self, units: Sequence[Unit], speakers: list[str] | None) -> list[Candidate]:
+        dialogue = speakers is not None
         out: list[Candidate] = []
         for unit in units:
             if unit.kind == "heading" or boilerplate_kind(unit.text):
@@ -121,8 +123,8 @@ class OfflineEngine(Engine):
                 continue  # "I wanted to share an update on the migration": a topic, not a finding
             if dialogue and len(words) <= 2 and not n_facts and not lexicon.CUE_RE.search(text):
                 continue  # "That sounds good.", "Why?": a reply in a conversation, not content
-            if dialogue and unit.user:
-                text = f"{unit.user}: {text}"
+            if speakers is not None and unit.user:
+                text = attribute(text, unit.user, _listener(speakers, unit.user))
                 words = content_words(text)
             out.append(
                 Candidate(
@@ -209,6 +211,16 @@ class OfflineEngine(Engine):
             tokens_out=count_tokens(to_plain(tldr)),
             notes=notes,
         )
+
+
+def _speakers(thread: Thread) -> list[str]:
+    return list(dict.fromkeys(m.user for m in thread.messages if m.user))
+
+
+def _listener(speakers: list[str], speaker: str) -> str | None:
+    # "you" is only unambiguous between two people.
+    others = [s for s in speakers if s != speaker]
+    return others[0] if len(speakers) == 2 and len(others) == 1 else None
 
 
 def _trimmed(cand: Candidate, room: int) -> Candidate:

@@ -87,8 +87,10 @@ def test_thread_names_who_said_what() -> None:
     ]
     result = ENGINE.distill(thread, ReaderSpec(budget_tokens=80))
     text = result.render_mrkdwn()
-    assert "<@U1>: " in text and "<@U2>: " in text
-    assert result.asks and result.asks[0].due == "by Friday"
+    assert "<@U1>: The nightly ETL failed at 02:10 UTC" in text
+    assert "<@U2> raised the worker memory to 8 GiB" in text  # reported speech, speaker named
+    assert result.asks[0].text == "<@U1>: Can <@U2> open a ticket to fix the leak by Friday?"
+    assert result.asks[0].due == "by Friday"
 
 
 def test_secrets_are_redacted_before_distilling() -> None:
