@@ -5,10 +5,11 @@ Errors print one line saying what was wrong and what to do, and exit 2; never a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -108,34 +109,39 @@ def batch(
     """
     settings = Settings(default_persona=persona) if persona else Settings()
     service = DistillService(settings)
-    try:
-        if persona:
-            service.persona(persona)  # refuse an unknown name before reading any input
-        total = _count_lines(input_path)
-        source = (
-            sys.stdin if input_path == "-" else open(input_path, encoding="utf-8", errors="replace")
-        )
-    except (AudienceError, OSError) as exc:
-        raise _fail(
-            str(exc) if isinstance(exc, AudienceError) else f"cannot read {input_path}: {exc}"
-        ) from None
-    sink = sys.stdout if output_path == "-" else open(output_path, "w", encoding="utf-8")
-    ok = failed = 0
-    lines = (_with_default_budget(line, budget) for line in source) if budget else source
-    with source, _progress(total) as advance:
-        for outcome in run_batch(lines, service, task):
-            sink.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
-            if outcome.ok:
-                ok += 1
-            else:
-                failed += 1
-                err.print(f"[yellow]line {outcome.line}:[/] {outcome.record['error']}")
-            advance()
-    if sink is not sys.stdout:
-        sink.close()
-    err.print(f"{ok} done, {failed} failed" + (f" -> {output_path}" if output_path != "-" else ""))
+    with contextlib.ExitStack() as stack:
+        try:
+            if persona:
+                service.persona(persona)  # refuse an unknown name before reading any input
+            total = _count_lines(input_path)
+            source = stack.enter_context(_open_text(input_path, "r"))
+            sink = stack.enter_context(_open_text(output_path, "w"))
+        except (AudienceError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, AudienceError) else f"cannot open: {exc}"
+            raise _fail(reason) from None
+        ok = failed = 0
+        lines = (_with_default_budget(line, budget) for line in source) if budget else source
+        with _progress(total) as advance:
+            for outcome in run_batch(lines, service, task):
+                sink.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
+                if outcome.ok:
+                    ok += 1
+                else:
+                    failed += 1
+                    err.print(f"[yellow]line {outcome.line}:[/] {outcome.record['error']}")
+                advance()
+    where = f" -> {output_path}" if output_path != "-" else ""
+    err.print(f"{ok} done, {failed} failed{where}")
     if strict and failed:
         raise typer.Exit(1)
+
+
+def _open_text(path: str, mode: str) -> IO[str]:
+    """A file, or stdin/stdout for '-' (wrapped so that leaving the block does not close it)."""
+    if path == "-":
+        stream = sys.stdin if mode == "r" else sys.stdout
+        return contextlib.nullcontext(stream)  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8", errors="replace")
 
 
 def _with_default_budget(line: str, budget: int) -> str:

@@ -118,7 +118,10 @@ def run_truthfulqa(eval_dir: Path, limit: int | None, budget: int = 25) -> dict[
         "items": len(rows),
         "budget_tokens": budget,
         "systems": {
-            "offline engine": {**_mean_scores(engine_rows), "out/in tokens": round(statistics.fmean(ratios), 3)},
+            "offline engine": {
+                **_mean_scores(engine_rows),
+                "out/in tokens": round(statistics.fmean(ratios), 3),
+            },
             "Lead-1": _mean_scores(lead_rows),
         },
     }
@@ -129,7 +132,9 @@ def to_markdown(results: list[dict[str, Any]]) -> str:
     out = []
     for res in results:
         out.append(f"**{res['dataset']}** ({res['items']} items)\n")
-        extra = sorted({k for s in res["systems"].values() for k in s} - {"rouge1", "rouge2", "rougeL"})
+        extra = sorted(
+            {k for s in res["systems"].values() for k in s} - {"rouge1", "rouge2", "rougeL"}
+        )
         out.append("| system | R-1 | R-2 | R-L | " + " | ".join(extra) + " |")
         out.append("|---" * (4 + len(extra)) + "|")
         for name, s in res["systems"].items():
@@ -142,15 +147,22 @@ def to_markdown(results: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "eval")
+    parser.add_argument(
+        "--eval", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "eval"
+    )
     parser.add_argument("--split", choices=["test", "dev"], default="test")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
     if not (args.eval / "dialogsum").is_dir():
-        print(f"skipping the quality benchmark: no eval data at {args.eval} (see README, Benchmarks)")
+        print(
+            f"skipping the quality benchmark: no eval data at {args.eval} (see README, Benchmarks)"
+        )
         return 0
     started = time.perf_counter()
-    results = [run_dialogsum(args.eval, args.split, args.limit), run_truthfulqa(args.eval, args.limit)]
+    results = [
+        run_dialogsum(args.eval, args.split, args.limit),
+        run_truthfulqa(args.eval, args.limit),
+    ]
     table = to_markdown(results)
     print(table)
     print(f"({time.perf_counter() - started:.1f} s)")

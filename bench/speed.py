@@ -46,7 +46,12 @@ _FACTS = [
     "Basically, the {svc} job is still blocked on the schema review from the finance team.",
     "I would recommend that <@U{uid}> updates the runbook at <https://wiki.example.com/{svc}|runbook>.",
 ]
-_HEADERS = ["*:rotating_light: Incident summary*", "*Next steps*", "## :bar_chart: Progress", "*Risks*"]
+_HEADERS = [
+    "*:rotating_light: Incident summary*",
+    "*Next steps*",
+    "## :bar_chart: Progress",
+    "*Risks*",
+]
 _CLOSERS = [
     "In summary, the situation is under control and follow-ups are in place.",
     "Let me know if you have any questions! :blush:",
@@ -62,10 +67,20 @@ def synthetic_message(target_tokens: int, rng: random.Random) -> str:
             lines += ["", rng.choice(_HEADERS)]
         fact = rng.choice(_FACTS).format(
             svc=rng.choice(["payments-api", "ledger", "search", "auth"]),
-            major=rng.randint(1, 9), minor=rng.randint(0, 30), patch=rng.randint(1, 9),
-            prev=0, hh=rng.randint(10, 23), mm=rng.randint(10, 59), mm2=rng.randint(10, 59),
-            n=rng.randint(2, 9), m=rng.randint(10, 40), p=rng.randint(2, 30), q=rng.randint(1, 9),
-            ms=rng.randint(200, 2000), k=rng.randint(1, 9), uid=rng.randint(100000, 999999),
+            major=rng.randint(1, 9),
+            minor=rng.randint(0, 30),
+            patch=rng.randint(1, 9),
+            prev=0,
+            hh=rng.randint(10, 23),
+            mm=rng.randint(10, 59),
+            mm2=rng.randint(10, 59),
+            n=rng.randint(2, 9),
+            m=rng.randint(10, 40),
+            p=rng.randint(2, 30),
+            q=rng.randint(1, 9),
+            ms=rng.randint(200, 2000),
+            k=rng.randint(1, 9),
+            uid=rng.randint(100000, 999999),
             pr=rng.randint(1000, 9999),
         )
         prefix = rng.choice(["", "• ", ":white_check_mark: ", "- "])
@@ -109,14 +124,19 @@ def cold_start() -> float:
     exe = Path(sys.executable).with_name("distill")
     start = time.perf_counter()
     subprocess.run(
-        [str(exe), "text", "-"], input="The deploy of v2.1 failed at 14:05 UTC. Please roll back.",
-        capture_output=True, text=True, check=True,
+        [str(exe), "text", "-"],
+        input="The deploy of v2.1 failed at 14:05 UTC. Please roll back.",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="offline engine vs LexRank, latency and throughput")
+    parser = argparse.ArgumentParser(
+        description="offline engine vs LexRank, latency and throughput"
+    )
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -129,14 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         ours = _stats(_time(engine.distill, inputs, args.repeat))
         theirs = _stats(_time(_lexrank_summary, inputs, max(20, args.repeat // 4)))
         sumy = _stats(_time(_sumy_summary, inputs, max(20, args.repeat // 4)))
-        rows.append({
-            "tokens": real, "engine": ours, "lexrank": theirs, "sumy_lexrank": sumy,
-            "ratio_vs_lexrank": round(ours["msgs_per_s"] / theirs["msgs_per_s"], 2),
-            "ratio_vs_sumy": round(ours["msgs_per_s"] / sumy["msgs_per_s"], 2),
-        })
+        rows.append(
+            {
+                "tokens": real,
+                "engine": ours,
+                "lexrank": theirs,
+                "sumy_lexrank": sumy,
+                "ratio_vs_lexrank": round(ours["msgs_per_s"] / theirs["msgs_per_s"], 2),
+                "ratio_vs_sumy": round(ours["msgs_per_s"] / sumy["msgs_per_s"], 2),
+            }
+        )
     cold = [cold_start() for _ in range(3)]
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "rows": rows,
         "cold_start_s": round(statistics.median(cold), 2),
     }
@@ -150,9 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         e, lx, sm = row["engine"], row["lexrank"], row["sumy_lexrank"]
         table.append(
             f"| {row['tokens']} | {e['p50_ms']} | {e['p95_ms']} | {e['msgs_per_s']} | "
-            f"{lx['msgs_per_s']} | {row['ratio_vs_lexrank']} | {sm['msgs_per_s']} | {row['ratio_vs_sumy']} |"
+            f"{lx['msgs_per_s']} | {row['ratio_vs_lexrank']} | "
+            f"{sm['msgs_per_s']} | {row['ratio_vs_sumy']} |"
         )
-    table.append(f"\nCold start of `distill text` (process start → result): {result['cold_start_s']} s")
+    table.append(
+        f"\nCold start of `distill text` (process start → result): {result['cold_start_s']} s"
+    )
     text = "\n".join(table)
     print(text)
     RESULTS.mkdir(exist_ok=True)

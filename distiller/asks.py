@@ -62,6 +62,6 @@ def ask_priority(text: str) -> tuple[bool, bool]:
 
 
 def make_ask(text: str) -> Ask:
-    """Build an Ask from a unit's (compressed) text: owner is the first mention, due the deadline."""
+    """An Ask from a unit's (compressed) text: owner is the first mention, due the deadline."""
     owner = _OWNER_RE.search(text)
     return Ask(text=text, owner=owner.group(0) if owner else None, due=find_deadline(text))

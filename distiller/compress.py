@@ -76,7 +76,7 @@ def compress(text: str, *, aggressive: bool = False) -> str:
 
 
 def compress_with_facts(text: str, *, aggressive: bool = False) -> tuple[str, dict[str, list[str]]]:
-    """`compress`, also returning the facts of the result (callers need them; scanning is costly)."""
+    """`compress`, also returning the facts of the input (callers need them; scans are costly)."""
     before = extract_facts(text)
     facts = [fact for kind in _FACT_KINDS_CHECKED for fact in before[kind]]
     for drop_asides in (True, False) if aggressive else (False,):

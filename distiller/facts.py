@@ -30,9 +30,7 @@ _MONTHS = (
     r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_TIME = (
-    r"\d{1,2}(?::\d{2})?\s?(?i:am|pm)(?:\s?[A-Z]{2,4}\b)?|\d{1,2}:\d{2}(?:\s?[A-Z]{2,4}\b)?"
-)
+_TIME = r"\d{1,2}(?::\d{2})?\s?(?i:am|pm)(?:\s?[A-Z]{2,4}\b)?|\d{1,2}:\d{2}(?:\s?[A-Z]{2,4}\b)?"
 _DATE = (
     rf"{_WEEKDAYS}\b|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\d{{4}}-\d{{2}}-\d{{2}}"

@@ -50,7 +50,8 @@ PLEASANTRY_RE = re.compile(
         r"(?:certainly|absolutely|of course|sure thing|good news)[!.,]",
         r"have a (?:great|good|nice) (?:day|week|weekend)",
         r"cheers[!.]?$",
-        r"^(?:hi|hey|hello)?[ ,]*how (?:are|is) (?:you|everyone|it going)(?: doing)?(?: today)?\W*$",
+        r"^(?:hi|hey|hello)?[ ,]*how (?:are|is) (?:you|everyone|it going)"
+        r"(?: doing)?(?: today)?\W*$",
         r"^(?:(?:it'?s )?(?:nice|good|great) to (?:meet|see|hear from) you)\W*$",
         r"happy (?:coding|deploying|hacking|shipping|friday|building|testing)\b",
         r"exciting news\b",
@@ -65,8 +66,10 @@ CLOSING_OFFER_RE = re.compile(
     + _alternation(
         r"let me know if",
         r"(?:please )?(?:feel free|don't hesitate|do not hesitate) to",
-        r"if you (?:have|need) any (?:other |further |more )?(?:questions|concerns|help|clarification)",
-        r"(?:i'?m |i am )?(?:happy|glad) to (?:discuss|answer|help|dig|jump|walk|provide|elaborate)",
+        r"if you (?:have|need) any (?:other |further |more )?"
+        r"(?:questions|concerns|help|clarification)",
+        r"(?:i'?m |i am )?(?:happy|glad) to "
+        r"(?:discuss|answer|help|dig|jump|walk|provide|elaborate)",
         r"(?:would you like|want|do you want) me to",
         r"shall i\b",
         r"(?:please )?reach out if",

@@ -122,7 +122,7 @@ class Unit:
 
 
 def protect_entities(text: str) -> tuple[str, list[str]]:
-    """Swap each entity for a placeholder so patterns cannot cut or edit it; see restore_entities."""
+    """Swap each entity for a placeholder so patterns cannot cut or edit it."""
     saved: list[str] = []
 
     def keep(match: re.Match[str]) -> str:

@@ -260,8 +260,13 @@ def _apply_glossary(parts: list[str], spec: ReaderSpec) -> list[str]:
                 break
             # Entities are protected: a link label or a mention is quoted, never edited.
             protected, saved = protect_entities(part)
-            new, hits = pattern.subn(lambda m: f"{m.group(0)} ({expansion})", protected, count=1)
+            new, hits = pattern.subn(rf"\g<0> ({_escape_repl(expansion)})", protected, count=1)
             if hits:
                 parts[index] = restore_entities(new, saved)
                 break
     return parts
+
+
+def _escape_repl(text: str) -> str:
+    # A replacement template treats backslashes specially; glossary text is plain.
+    return text.replace("\\", "\\\\")

@@ -136,7 +136,10 @@ def select_mmr(
         for cand in pool:
             if cand.tokens > remaining or redundancy[id(cand)] >= weights.duplicate_cosine:
                 continue  # too long, or a restatement of something already chosen
-            value = weights.mmr_lambda * cand.score / top - (1 - weights.mmr_lambda) * redundancy[id(cand)]
+            value = (
+                weights.mmr_lambda * cand.score / top
+                - (1 - weights.mmr_lambda) * redundancy[id(cand)]
+            )
             if value > best_value:
                 best, best_value = cand, value
         if best is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.fixtures import AGENT_MESSAGE_NAMES, agent_message
 
 

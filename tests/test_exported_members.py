@@ -6,8 +6,14 @@ import pytest
 
 EXPECTED = {
     "audience": {
-        "BUILTIN_PERSONAS", "DEFAULT_PERSONA", "AudienceError", "Persona", "PersonaConfigError",
-        "UnknownPersonaError", "get_persona", "parse_persona",
+        "BUILTIN_PERSONAS",
+        "DEFAULT_PERSONA",
+        "AudienceError",
+        "Persona",
+        "PersonaConfigError",
+        "UnknownPersonaError",
+        "get_persona",
+        "parse_persona",
     },
     "api": {"BatchLine", "DistillService", "LineOutcome", "Settings", "create_app", "run_batch"},
 }
@@ -42,7 +48,14 @@ def test_distiller_never_imports_upper_packages() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 top = node.module.split(".")[0]
-                assert top not in {"audience", "memory", "api", "slack_sdk", "slack_bolt", "fastapi"}, path
+                assert top not in {
+                    "audience",
+                    "memory",
+                    "api",
+                    "slack_sdk",
+                    "slack_bolt",
+                    "fastapi",
+                }, path
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert alias.name.split(".")[0] not in {"audience", "memory", "api"}, path

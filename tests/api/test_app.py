@@ -25,7 +25,9 @@ def test_healthz(client: TestClient) -> None:
 
 
 def test_distill_text_for_a_persona(client: TestClient) -> None:
-    response = client.post("/v1/distill", json={"text": agent_message("incident_report"), "persona": "leadership"})
+    response = client.post(
+        "/v1/distill", json={"text": agent_message("incident_report"), "persona": "leadership"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["persona"] == "leadership"
@@ -75,7 +77,9 @@ def test_errors_are_problem_json_with_a_useful_detail(
 
 
 def test_malformed_json_body(client: TestClient) -> None:
-    response = client.post("/v1/distill", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/distill", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
 
@@ -90,7 +94,9 @@ def test_body_over_the_limit_is_413_by_header_and_by_stream(client: TestClient) 
         for start in range(0, len(big), 65_536):
             yield big[start : start + 65_536]
 
-    streamed = client.post("/v1/distill", content=chunks(), headers={"content-type": "application/json"})
+    streamed = client.post(
+        "/v1/distill", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413
 
 

@@ -20,7 +20,9 @@ def test_text_from_a_file() -> None:
 
 
 def test_text_from_stdin_as_json() -> None:
-    result = RUNNER.invoke(app, ["text", "-", "--format", "json"], input="The deploy failed at 14:05 UTC.")
+    result = RUNNER.invoke(
+        app, ["text", "-", "--format", "json"], input="The deploy failed at 14:05 UTC."
+    )
     data = json.loads(result.stdout)
     assert data["engine"] == "offline"
     assert "14:05 UTC" in data["tldr"]
@@ -42,7 +44,9 @@ def test_text_for_a_persona_in_mrkdwn() -> None:
         (["text", "-"], "x" * 250_000, "above the limit of 200,000"),
     ],
 )
-def test_errors_are_one_clear_line_without_traceback(args: list[str], stdin: str | None, message: str) -> None:
+def test_errors_are_one_clear_line_without_traceback(
+    args: list[str], stdin: str | None, message: str
+) -> None:
     result = RUNNER.invoke(app, args, input=stdin)
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
@@ -54,14 +58,21 @@ def test_batch_round_trip_reports_bad_lines_and_continues(tmp_path: Path) -> Non
     lines = [
         {"id": "a", "text": (MESSAGES / "pr_review.txt").read_text()},
         "{not json",
-        {"id": "c", "messages": [{"user": "ana", "text": "The backup failed twice."},
-                                 {"user": "bo", "text": "<@U1> please rerun it by noon."}]},
+        {
+            "id": "c",
+            "messages": [
+                {"user": "ana", "text": "The backup failed twice."},
+                {"user": "bo", "text": "<@U1> please rerun it by noon."},
+            ],
+        },
         {"id": "d", "text": "   "},
         {"id": "e", "text": "Short status: all 12 checks green.", "persona": "nope"},
         {"id": "f", "text": "The ETL job failed at 02:00.", "budget_tokens": 12, "focus": "ETL"},
         {"id": "g"},
     ]
-    source.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
+    source.write_text(
+        "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+    )
     out = tmp_path / "out.jsonl"
     result = RUNNER.invoke(app, ["batch", "--input", str(source), "--output", str(out)])
     assert result.exit_code == 0
@@ -69,7 +80,16 @@ def test_batch_round_trip_reports_bad_lines_and_continues(tmp_path: Path) -> Non
     assert [r["id"] for r in records] == ["a", None, "c", "d", "e", "f", "g"]
     good = {r["id"]: r for r in records if "error" not in r}
     assert set(good) == {"a", "c", "f"}
-    assert set(good["a"]) == {"id", "summary", "tldr", "bullets", "asks", "tokens_in", "tokens_out", "engine"}
+    assert set(good["a"]) == {
+        "id",
+        "summary",
+        "tldr",
+        "bullets",
+        "asks",
+        "tokens_in",
+        "tokens_out",
+        "engine",
+    }
     assert good["f"]["tokens_out"] <= 12
     errors = {r["line"]: r["error"] for r in records if "error" in r}
     assert "invalid JSON" in errors[2]
@@ -82,7 +102,9 @@ def test_batch_round_trip_reports_bad_lines_and_continues(tmp_path: Path) -> Non
 
 def test_batch_strict_exits_nonzero_and_budget_default_applies(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"id": 1, "text": (MESSAGES / "status_update.txt").read_text()}) + "\n{}\n")
+    source.write_text(
+        json.dumps({"id": 1, "text": (MESSAGES / "status_update.txt").read_text()}) + "\n{}\n"
+    )
     result = RUNNER.invoke(app, ["batch", "-i", str(source), "--budget", "20", "--strict"])
     assert result.exit_code == 1
     first = json.loads(result.stdout.splitlines()[0])
@@ -94,7 +116,10 @@ def test_console_script_runs_in_a_fresh_process() -> None:
     done = subprocess.run(
         [str(exe), "text", "-", "--budget", "20"],
         input="Hi team! I hope you are well. The deploy of v2.1 failed at 14:05 UTC. Let me know!",
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "The deploy of v2.1 failed at 14:05 UTC."

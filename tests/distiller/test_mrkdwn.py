@@ -1,7 +1,7 @@
 import pytest
-from tests.fixtures import AGENT_MESSAGE_NAMES, agent_message
 
 from distiller.mrkdwn import ENTITY_RE, parse_units, split_sentences, to_plain
+from tests.fixtures import AGENT_MESSAGE_NAMES, agent_message
 
 
 @pytest.mark.parametrize("name", AGENT_MESSAGE_NAMES)
@@ -38,7 +38,12 @@ def test_sentences_do_not_split_inside_entities_decimals_or_abbreviations() -> N
 
 
 def test_non_latin_scripts_split() -> None:
-    assert split_sentences("Привет. Мир! 今日は。明日も。") == ["Привет.", "Мир!", "今日は。", "明日も。"]
+    assert split_sentences("Привет. Мир! 今日は。明日も。") == [
+        "Привет.",
+        "Мир!",
+        "今日は。",
+        "明日も。",
+    ]
 
 
 def test_units_have_kinds_and_sections() -> None:
@@ -84,13 +89,16 @@ def test_malformed_mrkdwn_is_read_as_text(text: str) -> None:
 
 
 def test_sentence_text_round_trips() -> None:
-    text = "The deploy of v2.1 failed. <@U1> owns it; see <https://x.example/a|runbook>. Thanks :tada:"
+    text = (
+        "The deploy of v2.1 failed. <@U1> owns it; see <https://x.example/a|runbook>. Thanks :tada:"
+    )
     assert " ".join(u.text for u in parse_units(text)) == text
 
 
 def test_to_plain_renders_entities_readably() -> None:
     text = (
-        "*Hi* <@U1|maria> in <#C2|infra>: see <https://x.example/a|the doc> or <https://y.example>; "
+        "*Hi* <@U1|maria> in <#C2|infra>: see <https://x.example/a|the doc> or "
+        "<https://y.example>; "
         "<!here> <!subteam^S1|@oncall> _now_ ~not~ &amp; `code_span`"
     )
     assert to_plain(text) == (

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from tests.fixtures import AGENT_MESSAGE_NAMES, agent_message
 
 from distiller import (
     BinaryInputError,
@@ -13,9 +12,17 @@ from distiller import (
     count_tokens,
     extract_facts,
 )
+from tests.fixtures import AGENT_MESSAGE_NAMES, agent_message
 
 ENGINE = OfflineEngine()
-PADDING = ("I hope this", "Let me know if", "Hi team", "Great question", "Happy coding", "Thanks so much")
+PADDING = (
+    "I hope this",
+    "Let me know if",
+    "Hi team",
+    "Great question",
+    "Happy coding",
+    "Thanks so much",
+)
 
 
 @pytest.mark.parametrize("name", AGENT_MESSAGE_NAMES)
@@ -81,7 +88,10 @@ def test_deterministic(incident: str) -> None:
 
 def test_thread_names_who_said_what() -> None:
     thread = [
-        {"user": "<@U1>", "text": "The nightly ETL failed at 02:10 UTC with an out-of-memory error."},
+        {
+            "user": "<@U1>",
+            "text": "The nightly ETL failed at 02:10 UTC with an out-of-memory error.",
+        },
         {"user": "<@U2>", "text": "I raised the worker memory to 8 GiB and re-ran it; it passed."},
         {"user": "<@U1>", "text": "Thanks! Can you open a ticket to fix the leak by Friday?"},
     ]
@@ -103,12 +113,14 @@ def test_secrets_are_redacted_before_distilling() -> None:
 
 @pytest.mark.parametrize("source", ["", "   \n\t ", [], [{"user": "a", "text": " "}]])
 def test_empty_input_is_refused_clearly(source: object) -> None:
-    with pytest.raises(EmptyInputError, match="empty|no messages"):
+    with pytest.raises(EmptyInputError, match=r"empty|no messages"):
         ENGINE.distill(source)  # type: ignore[arg-type]
 
 
 def test_oversize_input_is_refused_with_the_limit() -> None:
-    with pytest.raises(OversizeInputError, match=r"1,000,000 characters, above the limit of 200,000"):
+    with pytest.raises(
+        OversizeInputError, match=r"1,000,000 characters, above the limit of 200,000"
+    ):
         ENGINE.distill("a" * 1_000_000)
 
 
@@ -133,7 +145,10 @@ def test_malformed_message_items_name_the_index() -> None:
         (":tada: :rocket: :fire:", ":tada:"),
         ("🎉🚀", "🎉"),
         ("```python\nimport os\nprint(os.getcwd())\n```", "`import os`"),
-        ("Der Deploy von v2.1 ist um 14:05 UTC fehlgeschlagen. Bitte bis Freitag zurückrollen.", "v2.1"),
+        (
+            "Der Deploy von v2.1 ist um 14:05 UTC fehlgeschlagen. Bitte bis Freitag zurückrollen.",
+            "v2.1",
+        ),
         ("部署在14:05失败了。请在周五之前回滚。", "14:05"),
         ("*unbalanced _mrkdwn <https://x.example|link and ```code", "unbalanced"),
     ],
@@ -150,8 +165,13 @@ def test_only_pleasantries_says_so() -> None:
 
 
 def test_glossary_expands_once_and_never_inside_entities() -> None:
-    spec = ReaderSpec(budget_tokens=120, glossary={"PR": "pull request", "SLO": "service level objective"})
-    text = "The SLO was missed twice. <@U1> please review <https://x.example/1|PR #1> and the PR notes."
+    spec = ReaderSpec(
+        budget_tokens=120, glossary={"PR": "pull request", "SLO": "service level objective"}
+    )
+    text = (
+        "The SLO was missed twice. <@U1> please review <https://x.example/1|PR #1> "
+        "and the PR notes."
+    )
     out = ENGINE.distill(text, spec).render_mrkdwn()
     assert "SLO (service level objective)" in out
     assert out.count("(service level objective)") == 1

@@ -27,7 +27,9 @@ def _run_curl_line(line: str) -> dict:
     # No curl on this machine: send exactly what the printed line would send.
     url = next(a for a in args if a.startswith("http"))
     body = args[args.index("-d") + 1]
-    return httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=60).json()
+    return httpx.post(
+        url, content=body, headers={"content-type": "application/json"}, timeout=60
+    ).json()
 
 
 def test_printed_curl_example_works(tmp_path: Path) -> None:
@@ -36,7 +38,10 @@ def test_printed_curl_example_works(tmp_path: Path) -> None:
     env = {**os.environ, "DISTILLER_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen(
         [str(exe), "serve", "--port", str(port)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         curl_line = ""
