@@ -169,300 +169,58 @@ def find_phrases(lower: str, words: Iterable[str]) -> list[tuple[str, int, int]]
 
 # Vocabulary that chat assistants overuse compared with people (published "excess word" lists).
 AGENT_WORDS = frozenset(
-    [
-        "delve",
-        "delves",
-        "delving",
-        "crucial",
-        "crucially",
-        "pivotal",
-        "intricate",
-        "intricacies",
-        "meticulous",
-        "meticulously",
-        "comprehensive",
-        "showcase",
-        "showcases",
-        "showcasing",
-        "underscore",
-        "underscores",
-        "underscoring",
-        "highlighting",
-        "notably",
-        "ensure",
-        "ensures",
-        "ensuring",
-        "enhance",
-        "enhances",
-        "enhancing",
-        "foster",
-        "fosters",
-        "fostering",
-        "leverage",
-        "leveraging",
-        "robust",
-        "seamless",
-        "seamlessly",
-        "streamline",
-        "streamlined",
-        "vital",
-        "essential",
-        "valuable",
-        "invaluable",
-        "insights",
-        "landscape",
-        "realm",
-        "tapestry",
-        "testament",
-        "journey",
-        "navigate",
-        "navigating",
-        "embark",
-        "embarked",
-        "unwavering",
-        "profound",
-        "profoundly",
-        "vibrant",
-        "bustling",
-        "palpable",
-        "resonate",
-        "resonated",
-        "resonates",
-        "poised",
-        "nuanced",
-        "multifaceted",
-        "holistic",
-        "paramount",
-        "commendable",
-        "noteworthy",
-        "utilize",
-        "utilizing",
-        "utilization",
-        "facilitate",
-        "facilitates",
-        "facilitating",
-        "optimal",
-        "innovative",
-        "transformative",
-        "boasts",
-        "elevate",
-        "empower",
-        "empowering",
-        "captivating",
-        "intriguing",
-        "remarkable",
-        "meaningful",
-        "dynamic",
-        "interplay",
-        "harness",
-        "harnessing",
-        "thrive",
-        "thriving",
-        "amidst",
-        "align",
-        "aligns",
-        "aligned",
-        "aligning",
-        "overarching",
-        "endeavor",
-        "endeavors",
-        "endeavour",
-        "whimsical",
-        "enigmatic",
-        "serene",
-        "solace",
-        "camaraderie",
-        "indelible",
-        "unparalleled",
-        "invigorating",
-        "myriad",
-        "plethora",
-        "countless",
-        "encompasses",
-        "encompassing",
-        "proactive",
-        "proactively",
-        "actionable",
-        "stakeholders",
-    ]
+    """
+    delve delves delving crucial crucially pivotal intricate intricacies meticulous
+    meticulously comprehensive showcase showcases showcasing underscore underscores
+    underscoring highlighting notably ensure ensures ensuring enhance enhances enhancing foster
+    fosters fostering leverage leveraging robust seamless seamlessly streamline streamlined
+    vital essential valuable invaluable insights landscape realm tapestry testament journey
+    navigate navigating embark embarked unwavering profound profoundly vibrant bustling
+    palpable resonate resonated resonates poised nuanced multifaceted holistic paramount
+    commendable noteworthy utilize utilizing utilization facilitate facilitates facilitating
+    optimal innovative transformative boasts elevate empower empowering captivating intriguing
+    remarkable meaningful dynamic interplay harness harnessing thrive thriving amidst align
+    aligns aligned aligning overarching endeavor endeavors endeavour whimsical enigmatic serene
+    solace camaraderie indelible unparalleled invigorating myriad plethora countless
+    encompasses encompassing proactive proactively actionable stakeholders
+    """.split()
 )
+
 
 # Discourse connectors that stitch assistant paragraphs together.
 CONNECTORS = frozenset(
-    [
-        "additionally",
-        "furthermore",
-        "moreover",
-        "however",
-        "overall",
-        "ultimately",
-        "consequently",
-        "therefore",
-        "thus",
-        "hence",
-        "importantly",
-        "subsequently",
-        "nevertheless",
-        "nonetheless",
-    ]
+    """
+    additionally furthermore moreover however overall ultimately consequently therefore thus
+    hence importantly subsequently nevertheless nonetheless
+    """.split()
 )
 
+
 HEDGE_WORDS = frozenset(
-    [
-        "may",
-        "might",
-        "could",
-        "generally",
-        "typically",
-        "usually",
-        "often",
-        "potentially",
-        "possibly",
-        "likely",
-        "perhaps",
-        "somewhat",
-        "relatively",
-        "various",
-        "certain",
-        "several",
-        "can",
-    ]
+    """
+    may might could generally typically usually often potentially possibly likely perhaps
+    somewhat relatively various certain several can
+    """.split()
 )
+
 
 # Chat shorthand people type and assistants almost never do. (Not "EOD", "ETA", "FYI", "ASAP":
 # agents' status updates use those too.)
 INFORMAL_WORDS = frozenset(
-    [
-        "lol",
-        "lmao",
-        "yeah",
-        "yep",
-        "yup",
-        "nope",
-        "ok",
-        "okay",
-        "gonna",
-        "wanna",
-        "kinda",
-        "sorta",
-        "btw",
-        "fwiw",
-        "imo",
-        "imho",
-        "tbh",
-        "pls",
-        "plz",
-        "thx",
-        "ty",
-        "np",
-        "idk",
-        "iirc",
-        "afaik",
-        "hmm",
-        "ugh",
-        "wtf",
-        "omg",
-        "nvm",
-        "brb",
-        "asap",
-        "eod",
-        "eta",
-        "fyi",
-        "ack",
-        "dont",
-        "cant",
-        "wont",
-        "im",
-        "ive",
-        "thats",
-    ]
+    """
+    lol lmao yeah yep yup nope ok okay gonna wanna kinda sorta btw fwiw imo imho tbh pls plz
+    thx ty np idk iirc afaik hmm ugh wtf omg nvm brb dont cant wont im ive
+    thats
+    """.split()
 )
+
 
 # Common English function words: their share tells English prose from other languages and code.
 STOPWORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "they",
-        "we",
-        "you",
-        "i",
-        "me",
-        "my",
-        "our",
-        "your",
-        "their",
-        "his",
-        "her",
-        "them",
-        "us",
-        "not",
-        "no",
-        "so",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "should",
-        "can",
-        "could",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "when",
-        "where",
-        "how",
-        "than",
-        "then",
-        "also",
-        "just",
-        "about",
-        "into",
-        "over",
-        "after",
-        "before",
-        "up",
-        "out",
-        "more",
-        "most",
-        "some",
-        "any",
-        "all",
-    ]
+    """
+    the a an and or but if of to in on at by for with from as is are was were be been being it
+    its this that these those he she they we you i me my our your their his her them us not no
+    so do does did have has had will would should can could there here what which who when
+    where how than then also just about into over after before up out more most some any all
+    """.split()
 )
