@@ -101,7 +101,7 @@ def _notes(text: str, ev: Evidence, judged: bool, estimated: bool) -> list[str]:
         notes.append(wording.NOTE_EMPTY)
     elif ev.words == 0 and ev.layout.code_blocks:
         notes.append(wording.NOTE_CODE_ONLY)
-    elif ev.words == 0:
+    elif ev.words == 0 and not ev.other_letters:
         notes.append(wording.NOTE_NO_WORDS)
     elif not ev.english_prose:
         notes.append(wording.NOTE_NOT_PROSE)
@@ -203,6 +203,7 @@ def detect_many(
             agent_score=agent,
             verbosity=verbosity,
             threshold=limit,
+            verbose=verbose,
             verbose_agent=flagged,
             notes=_notes(message.text, ev, s.judged, estimated[i]),
         )

@@ -120,7 +120,8 @@ class Evidence:
     sentences: int = 0
     facts: int = 0
     redundancy: float = 0.0
-    english_prose: bool = True
+    english_prose: bool = True  # reads as running English prose
+    other_letters: int = 0  # letters outside ASCII (other languages and scripts)
     phrases: dict[str, list[str]] = field(default_factory=dict)
     agent_words: list[str] = field(default_factory=list)
     informal_words: list[str] = field(default_factory=list)
@@ -198,14 +199,17 @@ def _tally(counts: Counter[str]) -> tuple[list[int], list[str], list[str], int, 
     return tally, agent, informal, contractions, adverbs, nominals
 
 
-def _english(prose: str, ascii_letters: int, stop_share: float, words: int) -> bool:
+def _other_letters(prose: str) -> int:
+    """Letters outside ASCII: accents and other scripts (a fast path for ASCII text)."""
+    if prose.isascii():
+        return 0
+    return sum(1 for c in _NON_ASCII.findall(prose) if c.isalpha())
+
+
+def _english(ascii_letters: int, other_letters: int, stop_share: float, words: int) -> bool:
     # Non-ASCII letters (accents, other scripts) and a low share of English stop words mean the
     # text is another language, code or a list of names: the style model was not fitted on those.
-    if not prose.isascii():
-        other = sum(1 for c in _NON_ASCII.findall(prose) if c.isalpha())
-        if other > 0.2 * (ascii_letters + other):
-            return False
-    if ascii_letters == 0:
+    if ascii_letters == 0 or other_letters > 0.2 * (ascii_letters + other_letters):
         return False
     return words < 8 or stop_share >= 0.12
 
@@ -274,7 +278,8 @@ def extract(text: str) -> tuple[list[float], Evidence]:
         sentence_lower.append(lower_words[start : start + len(sw)])
         start += len(sw)
     ev.redundancy = _redundancy(sentence_lower)
-    ev.english_prose = _english(prose, letters, stop / nw, n)
+    ev.other_letters = _other_letters(prose)
+    ev.english_prose = _english(letters, ev.other_letters, stop / nw, n)
 
     return [
         math.log1p(n),

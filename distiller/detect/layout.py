@@ -110,27 +110,35 @@ def read_layout(text: str) -> Layout:
             # Joiners and variation selectors are glue, not emoji of their own.
             layout.emoji += len(codes) + sum(1 for c in chars if c not in "\ufe0f\u200d")
             if codes or chars:
-                line = _EMOJI_CHAR.sub("", _EMOJI_CODE.sub("", line)).strip()
+                line = _SPACES.sub(" ", _EMOJI_CHAR.sub("", _EMOJI_CODE.sub("", line))).strip()
+                line = (
+                    line.replace("* ", "*", 1)
+                    if line.startswith("* ") and line.endswith("*")
+                    else line
+                )
                 emoji_start = bool(line) and (
                     _EMOJI_CODE.match(raw.strip()) is not None
                     or _EMOJI_CHAR.match(raw.strip()) is not None
                 )
         if not line:
             continue
+        # A line is a header, or a list item, or prose; bold on a header is the header's.
         if _HASH_HEADER.match(line):
             layout.headers += 1
-            line = _HASH_HEADER.sub("", line)
+            line = _HASH_HEADER.sub("", line).replace("*", "")
         elif _BOLD_LINE.match(line) or _LABEL_LINE.match(line):
             layout.headers += 1
-        bullet = _BULLET.match(line)
-        if bullet:
-            layout.bullets += 1
-            line = line[bullet.end() :]
-        elif emoji_start:
-            layout.emoji_bullets += 1
-        if "*" in line:
-            layout.bold += len(_BOLD.findall(line))
             line = line.replace("*", "")
+        else:
+            bullet = _BULLET.match(line)
+            if bullet:
+                layout.bullets += 1
+                line = line[bullet.end() :]
+            elif emoji_start:
+                layout.emoji_bullets += 1
+            if "*" in line:
+                layout.bold += len(_BOLD.findall(line))
+                line = line.replace("*", "")
         if line:
             layout.lines.append(line)
     return layout

@@ -44,6 +44,16 @@ _PHRASE_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("hope", r"hope (?:this|that) helps"),
         ("hope", r"hope you(?:'re| are) (?:doing )?well"),
         (
+            "thrilled excited delighted",
+            r"(?:we'?re|i'?m|we are|i am) (?:thrilled|excited|delighted) to (?:announce|share)",
+        ),
+        ("exciting", r"exciting news"),
+        ("love", r"(?:we'?d|i'?d) love to hear (?:your |any )?(?:feedback|thoughts)"),
+        (
+            "deploying coding hacking shipping testing",
+            r"happy (?:deploying|coding|hacking|shipping|testing)!",
+        ),
+        (
             "certainly absolutely course sure",
             r"(?:^|(?<=[\n.!?] ))(?:certainly|absolutely|of course|sure thing)!",
         ),

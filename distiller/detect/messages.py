@@ -41,8 +41,9 @@ VERDICT_FLAGGED = (
     "verbose agent message: agent score {agent:.2f} >= {threshold:.2f}, "
     "verbosity {verbosity:.2f} >= {gate:.2f}"
 )
-VERDICT_NOT_AGENT = "not flagged: agent score {agent:.2f} < threshold {threshold:.2f}"
-VERDICT_NOT_VERBOSE = (
-    "not flagged: agent score {agent:.2f}, but not verbose "
-    "(verbosity {verbosity:.2f} < {gate:.2f} or fewer than {min_tokens} tokens)"
+VERDICT_NOT_FLAGGED = "not flagged: {why}"
+WHY_LOW_AGENT = "agent score {agent:.2f} < threshold {threshold:.2f}"
+WHY_HIGH_AGENT = "agent score {agent:.2f} >= {threshold:.2f}"
+WHY_NOT_VERBOSE = (
+    "not verbose (verbosity {verbosity:.2f} < {gate:.2f}, or under {min_tokens} tokens of prose)"
 )

@@ -27,14 +27,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "quote_rate": ("quotations", "no quotations"),
     "paren_rate": ("parentheses", "no parentheses"),
     "dash_rate": ("dashes", "no dashes"),
-    "colon_rate": ("colons", "no colons"),
+    "colon_rate": ("colons and semicolons", "no colons or semicolons"),
     "exclamation_rate": ("exclamations", "no exclamations"),
     "contraction_rate": ("contractions", "no contractions"),
     "first_person_rate": ("'I' and 'my'", "no 'I'"),
     "second_person_rate": ("addresses 'you'", "no 'you'"),
     "we_rate": ("'we' and 'our'", "no 'we'"),
-    "connector_rate": ("connectors (however, additionally)", "few connectors"),
-    "hedge_word_rate": ("hedging words (may, typically)", "few hedging words"),
+    "connector_rate": ("many connectors (however, moreover, …)", "few connectors"),
+    "hedge_word_rate": ("many hedging words (may, could, …)", "few hedging words"),
     "ing_clause_rate": ("', -ing' clauses", "no ', -ing' clauses"),
     "ly_adverb_rate": ("-ly adverbs", "few -ly adverbs"),
     "nominal_rate": ("abstract nouns", "few abstract nouns"),
@@ -44,7 +44,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "and_rate": ("many 'and'", "few 'and'"),
     "lower_start_rate": ("lower-case sentence starts", "capitalised sentence starts"),
     "pronoun_start_rate": ("sentences opening with This/It", "few This/It openings"),
-    "intro_comma_rate": ("introductory phrases ('Ultimately, …')", "few introductory phrases"),
+    "intro_comma_rate": ("sentences opening with a phrase and a comma", "few introductory phrases"),
 }
 # These have reasons of their own (quoted words, the size line), so the style line skips them.
 _QUOTED_ELSEWHERE = frozenset(
@@ -78,6 +78,7 @@ class Judgement:
     agent_score: float
     verbosity: float
     threshold: float
+    verbose: bool
     verbose_agent: bool
     notes: list[str] = field(default_factory=list)
 
@@ -154,19 +155,19 @@ def render(j: Judgement) -> list[str]:
     if ev.redundancy >= 0.25:
         reasons.append(messages.REDUNDANT.format(overlap=ev.redundancy))
     reasons.extend(j.notes)
+    numbers = {
+        "agent": j.agent_score,
+        "threshold": j.threshold,
+        "verbosity": j.verbosity,
+        "gate": VERBOSITY_GATE,
+        "min_tokens": MIN_VERBOSE_TOKENS,
+    }
     if j.verbose_agent:
-        verdict = messages.VERDICT_FLAGGED
-    elif j.agent_score < j.threshold:
-        verdict = messages.VERDICT_NOT_AGENT
+        reasons.append(messages.VERDICT_FLAGGED.format(**numbers))
     else:
-        verdict = messages.VERDICT_NOT_VERBOSE
-    reasons.append(
-        verdict.format(
-            agent=j.agent_score,
-            threshold=j.threshold,
-            verbosity=j.verbosity,
-            gate=VERBOSITY_GATE,
-            min_tokens=MIN_VERBOSE_TOKENS,
-        )
-    )
+        low = j.agent_score < j.threshold
+        why = [(messages.WHY_LOW_AGENT if low else messages.WHY_HIGH_AGENT).format(**numbers)]
+        if not j.verbose:
+            why.append(messages.WHY_NOT_VERBOSE.format(**numbers))
+        reasons.append(messages.VERDICT_NOT_FLAGGED.format(why="; ".join(why)))
     return reasons
