@@ -76,14 +76,15 @@ def read_layout(text: str) -> Layout:
         text = text[:MAX_FEATURE_CHARS]
     layout = Layout(lines=[], truncated=truncated)
 
-    blocks = _CODE_BLOCK.findall(text)
-    if blocks:
-        layout.code_blocks = len(blocks)
-        layout.code_chars = sum(len(b) for b in blocks)
-        text = _CODE_BLOCK.sub("\n", text)
-    layout.inline_code = len(_INLINE_CODE.findall(text))
-    if layout.inline_code:
-        text = _INLINE_CODE.sub("code", text)
+    if "`" in text:  # most messages have no code: skip both scans
+        blocks = _CODE_BLOCK.findall(text)
+        if blocks:
+            layout.code_blocks = len(blocks)
+            layout.code_chars = sum(len(b) for b in blocks)
+            text = _CODE_BLOCK.sub("\n", text)
+        layout.inline_code = len(_INLINE_CODE.findall(text))
+        if layout.inline_code:
+            text = _INLINE_CODE.sub("code", text)
     if "<" in text:
         entities = _ENTITY.findall(text)
         layout.mentions = sum(1 for e in entities if e[0])

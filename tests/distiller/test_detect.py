@@ -156,6 +156,13 @@ for free. It's more work up front (maybe a week for me and Priya) but we stop pa
 tax every month. Happy to be argued out of it if someone sees a problem with the worker's memory \
 limits, that's the part I'm least sure about."""
 
+# Formal, long enough to be verbose: only the agent score keeps it unflagged.
+HUMAN_REMINDER = """Hi all, a reminder that the quarterly access review is due by Friday, March \
+14. Please review the list of users with admin access to your services in the access portal and \
+remove anyone who no longer needs it. If you are unsure whether someone still needs access, check \
+with their manager. Reviews not completed by the deadline will be escalated to your director. \
+Thanks for your help."""
+
 GERMAN = """Hallo zusammen, das Deployment von heute Nachmittag ist leider fehlgeschlagen, weil \
 die Datenbankmigration auf dem Produktionscluster abgebrochen wurde. Ich habe den Rollback schon \
 gemacht, aber wir müssen morgen früh gemeinsam schauen, warum die Migration so lange gedauert \
@@ -184,6 +191,7 @@ HUMAN_MESSAGES = {
     "changelog": CHANGELOG,
     "informal explanation": HUMAN_EXPLANATION,
     "design proposal": HUMAN_PROPOSAL,
+    "formal reminder": HUMAN_REMINDER,
     "German": GERMAN,
     "Japanese": JAPANESE,
     "Spanish": SPANISH,
@@ -237,6 +245,13 @@ def test_human_messages_are_not_flagged(name: str) -> None:
 @pytest.mark.parametrize("text", TERSE)
 def test_terse_human_messages_score_low(text: str) -> None:
     assert detect(text).agent_score < 0.5
+
+
+def test_formal_reminder_is_verbose_but_not_agent() -> None:
+    d = detect(HUMAN_REMINDER)
+    assert d.verbosity_score >= VERBOSITY_GATE and d.tokens >= MIN_VERBOSE_TOKENS
+    assert d.agent_score < DEFAULT_THRESHOLD
+    assert not d.verbose_agent
 
 
 def test_dense_timeline_is_not_verbose() -> None:
