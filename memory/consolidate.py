@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "ConsolidationPolicy",
     "WritePlan",
     "content_hash",
+    "plan_batch",
     "plan_write",
     "subject_words",
     "value_tokens",
@@ -173,3 +175,51 @@ def plan_write(
         updates=updates,
         superseded=tuple(old.id for old in outdated),
     )
+
+
+def plan_batch(
+    records: Sequence[Record],
+    vectors: np.ndarray,
+    lookup: Callable[[list[int], int], list[list[tuple[Record, float]]]],
+    policy: ConsolidationPolicy,
+    neighbours: int,
+) -> list[WritePlan]:
+    """Plan a batch exactly as if its records were written one after another: record i is
+    planned against its `neighbours` nearest current same-visibility records as plans 0..i-1 left
+    them, the records they inserted included. `lookup(positions, k)` gives, for each position,
+    the top-k current same-visibility records *stored before the batch*; it is called once for
+    the batch, and again for a record only if earlier plans retired some of its neighbours."""
+    if not policy.enabled:
+        pairs = zip(records, vectors, strict=True)
+        return [plan_write(record, vector, [], policy) for record, vector in pairs]
+    fetched = lookup(list(range(len(records))), neighbours)
+    latest: dict[str, Record] = {}  # records the batch inserted or changed, as they are now
+    retired: dict[str, set[str]] = {}  # visibility -> stored records the batch made history
+    inserted: dict[str, list[tuple[str, np.ndarray]]] = {}  # visibility -> (id, vector)
+    mine: set[str] = set()  # ids the batch inserted
+    plans = []
+    for position, (record, vector) in enumerate(zip(records, vectors, strict=True)):
+        visibility = record.visibility.key
+        gone = retired.get(visibility, set())
+        stored = fetched[position]
+        if gone and len(stored) == neighbours and any(old.id in gone for old, _ in stored):
+            # Retired neighbours leave holes that deeper stored records would fill.
+            stored = lookup([position], neighbours + len(gone))[0]
+        candidates = [
+            (latest.get(old.id, old), score) for old, score in stored if old.id not in gone
+        ]
+        for record_id, other in inserted.get(visibility, ()):
+            if latest[record_id].is_current:
+                candidates.append((latest[record_id], float(np.dot(other, vector))))
+        candidates.sort(key=lambda pair: pair[1], reverse=True)
+        plan = plan_write(record, vector, candidates[:neighbours], policy)
+        plans.append(plan)
+        for new, new_vector in plan.inserts:
+            latest[new.id] = new
+            mine.add(new.id)
+            inserted.setdefault(new.visibility.key, []).append((new.id, new_vector))
+        for changed in plan.updates:
+            latest[changed.id] = changed
+            if changed.id not in mine and not changed.is_current:
+                retired.setdefault(changed.visibility.key, set()).add(changed.id)
+    return plans

@@ -1,11 +1,13 @@
-"""`FaissStore`, the embedded default: SQLite (WAL) is the source of truth, faiss the index.
+"""`FaissStore`, the embedded default: SQLite (WAL) is the source of truth, faiss scores.
 
-Every record, vector included (float32 blob), lives in SQLite; a write is one transaction,
-durable on return (synchronous=FULL), and only then touches the in-memory faiss index
-incrementally: the index file is never rewritten on a write. At open the index is loaded from
-its snapshot if the snapshot's generation matches the database's (it is saved on clean close),
-otherwise rebuilt from SQLite, which is how a crash, a missing or a corrupt file are survived.
-An exclusive lock on the data directory refuses a second process instead of corrupting.
+Every record, vector included (float32 blob), lives in SQLite. A write plan (a whole `add_many`
+batch) is one transaction, durable when it returns (synchronous=FULL by default, see
+`DEFAULT_SYNCHRONOUS`), and only then touches the in-memory index incrementally: nothing is
+rewritten on a write. The index (partitions.py) files vectors by who may read them, so every
+search filters before ranking without asking SQL for a list of ids. At open the index is loaded
+from its snapshot if the snapshot matches the database (it is saved on clean close), otherwise
+rebuilt from SQLite, which is how a crash, a missing or a corrupt file are survived. An exclusive
+lock on the data directory refuses a second process instead of corrupting.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +26,36 @@ from distiller.embed import Embedder
 from . import messages
 from .acl import Readable
 from .consolidate import ConsolidationPolicy, WritePlan
-from .errors import MemoryStoreError, StoreCorruptError, StoreUnavailableError
-from .faiss_index import FlatIndex
+from .errors import InvalidRecordError, MemoryStoreError, StoreCorruptError, StoreUnavailableError
 from .filelock import DirectoryLock
+from .partitions import PartitionedIndex, PartitionKey
 from .record import Record
+from .snapshot import load_snapshot, save_snapshot
 from .store import MemoryStore, Where
 
-__all__ = ["DB_NAME", "INDEX_NAME", "LOCK_NAME", "FaissStore"]
+__all__ = [
+    "DB_NAME",
+    "DEFAULT_RECORD_CACHE",
+    "DEFAULT_SYNCHRONOUS",
+    "INDEX_NAME",
+    "LOCK_NAME",
+    "FaissStore",
+]
 
 DB_NAME = "memory.sqlite3"
-INDEX_NAME = "memory.faiss"
+INDEX_NAME = "memory.index"
 LOCK_NAME = "memory.lock"
+# FULL: in WAL mode every commit fsyncs the log, so an add that returned survives a power loss,
+# at one fsync per transaction (~4 ms on the benchmark disk; a batch shares it). NORMAL skips that
+# fsync: a commit is in the OS page cache when it returns, which survives the process dying
+# (kill -9, a crash) but not the machine losing power or the kernel panicking, where the last
+# transactions may be rolled back (never corrupted). Pick NORMAL only if that is acceptable.
+DEFAULT_SYNCHRONOUS = "FULL"
+_SYNCHRONOUS = ("FULL", "NORMAL")
+# Parsed records kept by rowid, so repeated hits skip JSON validation; ~2 KB each.
+DEFAULT_RECORD_CACHE = 4096
 _PAGE = 1000
+_REBUILD_PAGE = 50_000
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +63,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 CREATE TABLE IF NOT EXISTS records (
-    rid INTEGER PRIMARY KEY AUTOINCREMENT,  -- faiss id; AUTOINCREMENT never reuses one
+    rid INTEGER PRIMARY KEY AUTOINCREMENT,  -- index id; AUTOINCREMENT never reuses one
     id TEXT NOT NULL UNIQUE,
     visibility TEXT NOT NULL,
     scope TEXT NOT NULL,
@@ -69,7 +90,10 @@ CREATE INDEX IF NOT EXISTS record_sources_rid ON record_sources (rid);
 
 
 class FaissStore(MemoryStore):
-    """File-backed memory in `data_dir` (created if missing); one process per directory."""
+    """File-backed memory in `data_dir` (created if missing); one process per directory.
+
+    `synchronous` is SQLite's setting for commits ("FULL" or "NORMAL", see DEFAULT_SYNCHRONOUS);
+    `record_cache` is how many parsed records to keep (0 turns the cache off)."""
 
     backend = "faiss"
 
@@ -79,10 +103,19 @@ class FaissStore(MemoryStore):
         embedder: Embedder,
         *,
         policy: ConsolidationPolicy | None = None,
+        synchronous: str = DEFAULT_SYNCHRONOUS,
+        record_cache: int = DEFAULT_RECORD_CACHE,
     ) -> None:
         super().__init__(embedder, policy=policy)
+        if synchronous.upper() not in _SYNCHRONOUS:
+            raise InvalidRecordError(
+                messages.BAD_SYNCHRONOUS.format(allowed=", ".join(_SYNCHRONOUS), value=synchronous)
+            )
         self.data_dir = Path(data_dir)
+        self.synchronous = synchronous.upper()
         self._lock = threading.RLock()
+        self._cache: OrderedDict[int, Record] = OrderedDict()
+        self._cache_size = max(0, record_cache)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -106,8 +139,7 @@ class FaissStore(MemoryStore):
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit that returned is on disk even if the machine loses power.
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA synchronous={self.synchronous}")
             db.execute("PRAGMA foreign_keys=ON")
             db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
@@ -119,61 +151,91 @@ class FaissStore(MemoryStore):
     def _generation(self) -> int:
         return int(self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 
-    def _load_index(self) -> FlatIndex:
+    def _load_index(self) -> PartitionedIndex:
         path = self.data_dir / INDEX_NAME
         count = self._db.execute("SELECT count(*) FROM records").fetchone()[0]
-        index = FlatIndex.load(path, self.dimension, self._generation(), count)
+        index = load_snapshot(path, self.dimension, self._generation(), count)
         if index is not None:
             return index
         reason = "stale or corrupt" if path.exists() else "missing"
-        index = FlatIndex(self.dimension)
+        index = PartitionedIndex(self.dimension)
+        keys: dict[tuple[str, str, int], PartitionKey] = {}
         last = 0
         while True:
             rows = self._db.execute(
-                "SELECT rid, vector FROM records WHERE rid > ? ORDER BY rid LIMIT ?",
-                (last, 50 * _PAGE),
+                "SELECT rid, visibility, workspace, invalid_at IS NULL, vector FROM records"
+                " WHERE rid > ? ORDER BY rid LIMIT ?",
+                (last, _REBUILD_PAGE),
             ).fetchall()
             if not rows:
                 break
-            ids = np.fromiter((rid for rid, _ in rows), dtype=np.int64, count=len(rows))
-            vectors = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
-            index.add(ids, vectors.reshape(len(rows), self.dimension))
+            ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            vectors = np.frombuffer(b"".join(row[4] for row in rows), dtype=np.float32)
+            part_keys = []
+            for _, visibility, workspace, current, _ in rows:
+                key = keys.get((visibility, workspace, current))
+                if key is None:
+                    key = PartitionKey(visibility, workspace, bool(current))
+                    keys[(visibility, workspace, current)] = key
+                part_keys.append(key)
+            index.add(ids, vectors.reshape(len(rows), self.dimension), part_keys)
             last = int(ids[-1])
         if count:
             log.warning(messages.INDEX_REBUILT.format(path=path, reason=reason, count=count))
         return index
 
     def index_count(self) -> int:
-        """Vectors in the faiss index (equals the database's record count when healthy)."""
-        return self._index.ntotal
+        """Vectors in the index (equals the database's record count when healthy)."""
+        with self._lock:
+            return self._index.ntotal
 
     # -- the abstract core ---------------------------------------------------------------------
 
     def _search(
         self, vector: np.ndarray, readable: Readable, k: int, include_history: bool
     ) -> list[tuple[Record, float]]:
-        clause, params = _readable_sql(readable)
-        if not include_history:
-            clause += " AND invalid_at IS NULL"
         with self._lock:
             self._check_open()
-            rows = self._db.execute(f"SELECT rid FROM records WHERE {clause}", params).fetchall()
-            candidates = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            ranked = self._index.search(vector, candidates, k)
-            if not ranked:
-                return []
-            marks = ",".join("?" * len(ranked))
-            bodies = dict(
-                self._db.execute(
-                    f"SELECT rid, body FROM records WHERE rid IN ({marks})",
-                    [rid for rid, _ in ranked],
-                ).fetchall()
-            )
-        return [
-            (Record.model_validate_json(bodies[rid]), score)
-            for rid, score in ranked
-            if rid in bodies
-        ]
+            ranked = self._index.search(vector, readable, k, include_history)
+            records = self._records([rid for rid, _ in ranked])
+        return [(records[rid], score) for rid, score in ranked if rid in records]
+
+    def _search_many(
+        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+    ) -> list[list[tuple[Record, float]]]:
+        with self._lock:
+            self._check_open()
+            ranked = self._index.search_many(vectors, readable, k, include_history)
+            records = self._records([rid for hits in ranked for rid, _ in hits])
+        return [[(records[rid], score) for rid, score in hits if rid in records] for hits in ranked]
+
+    def _records(self, rids: list[int]) -> dict[int, Record]:
+        """Records by rowid, parsed once and then served from the cache."""
+        found: dict[int, Record] = {}
+        missing = []
+        for rid in rids:
+            record = self._cache.get(rid)
+            if record is None:
+                missing.append(rid)
+            else:
+                self._cache.move_to_end(rid)
+                found[rid] = record
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT rid, body FROM records WHERE rid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for rid, body in rows:
+                found[rid] = self._remember(rid, Record.model_validate_json(body))
+        return found
+
+    def _remember(self, rid: int, record: Record) -> Record:
+        if self._cache_size:
+            self._cache[rid] = record
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return record
 
     def _find(self, where: Where) -> Iterator[Record]:
         clause, params = _where_sql(where)
@@ -191,23 +253,28 @@ class FaissStore(MemoryStore):
                 return
             last = rows[-1][0]
 
-    def _apply(self, plan: WritePlan) -> None:
+    def _apply(self, plans: Sequence[WritePlan]) -> None:
         with self._lock:
             self._check_open()
             db = self._db
+            # What the index must do once the transaction is durable, in order.
+            steps: list[tuple[str, int, PartitionKey | None, np.ndarray | None]] = []
             try:
                 db.execute("BEGIN IMMEDIATE")
-                added = [(self._insert(record, vector), vector) for record, vector in plan.inserts]
-                for record in plan.updates:
-                    self._update(record)
-                removed = []
-                for record_id in plan.deletes:
-                    row = db.execute(
-                        "SELECT rid FROM records WHERE id = ?", (record_id,)
-                    ).fetchone()
-                    if row:
-                        removed.append(row[0])
-                        db.execute("DELETE FROM records WHERE rid = ?", (row[0],))
+                for plan in plans:
+                    for record, vector in plan.inserts:
+                        steps.append(("add", self._insert(record, vector), _key(record), vector))
+                    for record in plan.updates:
+                        rid = self._update(record)
+                        if rid is not None:
+                            steps.append(("move", rid, _key(record), None))
+                    for record_id in plan.deletes:
+                        row = db.execute(
+                            "SELECT rid FROM records WHERE id = ?", (record_id,)
+                        ).fetchone()
+                        if row:
+                            db.execute("DELETE FROM records WHERE rid = ?", (row[0],))
+                            steps.append(("remove", row[0], None, None))
                 db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -216,13 +283,16 @@ class FaissStore(MemoryStore):
                 raise _translate(exc, self.data_dir / DB_NAME) from exc
             # Durable from here on; the index follows. A crash before this point is repaired at
             # the next open, because the snapshot's generation no longer matches.
-            if added:
-                self._index.add(
-                    np.array([rid for rid, _ in added], dtype=np.int64),
-                    np.vstack([vector for _, vector in added]),
-                )
-            if removed:
-                self._index.remove(np.array(removed, dtype=np.int64))
+            for action, rid, key, row in steps:
+                self._cache.pop(rid, None)
+                if action == "add":
+                    assert key is not None and row is not None
+                    self._index.add(np.array([rid], dtype=np.int64), row[None, :], [key])
+                elif action == "move":
+                    assert key is not None
+                    self._index.move(rid, key)
+                else:
+                    self._index.remove([rid])
 
     def _insert(self, record: Record, vector: np.ndarray) -> int:
         cursor = self._db.execute(
@@ -245,13 +315,16 @@ class FaissStore(MemoryStore):
         self._write_sources(rid, record)
         return rid
 
-    def _update(self, record: Record) -> None:
+    def _update(self, record: Record) -> int | None:
         row = self._db.execute("SELECT rid FROM records WHERE id = ?", (record.id,)).fetchone()
         if row is None:
-            return  # deleted meanwhile: nothing to update
+            return None  # deleted meanwhile: nothing to update
+        # The workspace follows the record's first source, which a deleted message can change.
         self._db.execute(
-            "UPDATE records SET invalid_at = ?, superseded_by = ?, body = ? WHERE rid = ?",
+            "UPDATE records SET workspace = ?, invalid_at = ?, superseded_by = ?, body = ?"
+            " WHERE rid = ?",
             (
+                record.workspace,
                 record.invalid_at.timestamp() if record.invalid_at else None,
                 record.superseded_by,
                 record.model_dump_json(),
@@ -260,6 +333,7 @@ class FaissStore(MemoryStore):
         )
         self._db.execute("DELETE FROM record_sources WHERE rid = ?", (row[0],))
         self._write_sources(row[0], record)
+        return int(row[0])
 
     def _write_sources(self, rid: int, record: Record) -> None:
         self._db.executemany(
@@ -282,16 +356,21 @@ class FaissStore(MemoryStore):
                 return
             self._closed = True
             try:
-                self._index.save(self.data_dir / INDEX_NAME, self._generation())
-            except (OSError, RuntimeError) as exc:  # only a cache: the next open rebuilds
-                log.warning("could not save faiss snapshot: %s", exc)
+                save_snapshot(self._index, self.data_dir / INDEX_NAME, self._generation())
+            except OSError as exc:  # only a cache: the next open rebuilds
+                log.warning(messages.SNAPSHOT_FAILED.format(error=exc))
             finally:
+                self._cache.clear()
                 self._db.close()
                 self._dir_lock.release()
 
     def _check_open(self) -> None:
         if getattr(self, "_closed", False):
             raise StoreUnavailableError(messages.CLOSED)
+
+
+def _key(record: Record) -> PartitionKey:
+    return PartitionKey(record.visibility.key, record.workspace, record.is_current)
 
 
 def _readable_sql(readable: Readable) -> tuple[str, list[object]]:

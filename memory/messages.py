@@ -15,7 +15,12 @@ SQLITE_CORRUPT = (
     "the memory database {path} is damaged ({error}); restore it from a backup or "
     "export what is readable with `distill memory export`"
 )
-INDEX_REBUILT = "faiss index {path} was {reason}; rebuilt it from SQLite ({count} records)"
+INDEX_REBUILT = "index snapshot {path} was {reason}; rebuilt the index from SQLite ({count} rows)"
+SNAPSHOT_FAILED = (
+    "could not save the index snapshot ({error}); nothing is lost, the next open rebuilds the "
+    "index from SQLite (slower): check free space in DISTILLER_DATA_DIR"
+)
+BAD_SYNCHRONOUS = "synchronous must be one of {allowed}, got {value!r}"
 PG_UNAVAILABLE = (
     "cannot reach Postgres for the memory store: {error}; "
     "check DATABASE_URL and that the server is running"

@@ -18,7 +18,7 @@ a Postgres whose pgvector build is sound.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -169,41 +169,47 @@ class PgVectorStore(MemoryStore):
                 return
             last = rows[-1][0]
 
-    def _apply(self, plan: WritePlan) -> None:
+    def _apply(self, plans: Sequence[WritePlan]) -> None:
         with self._guard(), self._conn.transaction():
-            for record, vector in plan.inserts:
-                rid = self._conn.execute(
-                    sql.SQL(
-                        "INSERT INTO {t} (id, visibility, scope, workspace, kind, valid_from,"
-                        " invalid_at, superseded_by, body, embedding)"
-                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::{v}) RETURNING rid"
-                    ).format(t=self._records, v=sql.SQL(self.vector_type)),
-                    (*_columns(record), _vector_literal(vector)),
-                ).fetchone()[0]  # type: ignore[index]
-                self._write_sources(rid, record)
-            for record in plan.updates:
-                row = self._conn.execute(
-                    sql.SQL(
-                        "UPDATE {t} SET invalid_at = %s, superseded_by = %s, body = %s"
-                        " WHERE id = %s RETURNING rid"
-                    ).format(t=self._records),
-                    (
-                        _ts(record.invalid_at),
-                        record.superseded_by,
-                        record.model_dump_json(),
-                        record.id,
-                    ),
-                ).fetchone()
-                if row is not None:
-                    self._conn.execute(
-                        sql.SQL("DELETE FROM {s} WHERE rid = %s").format(s=self._sources), (row[0],)
-                    )
-                    self._write_sources(row[0], record)
-            if plan.deletes:
+            for plan in plans:
+                self._apply_one(plan)
+
+    def _apply_one(self, plan: WritePlan) -> None:
+        for record, vector in plan.inserts:
+            rid = self._conn.execute(
+                sql.SQL(
+                    "INSERT INTO {t} (id, visibility, scope, workspace, kind, valid_from,"
+                    " invalid_at, superseded_by, body, embedding)"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::{v}) RETURNING rid"
+                ).format(t=self._records, v=sql.SQL(self.vector_type)),
+                (*_columns(record), _vector_literal(vector)),
+            ).fetchone()[0]  # type: ignore[index]
+            self._write_sources(rid, record)
+        for record in plan.updates:
+            # The workspace follows the record's first source, which a deleted message changes.
+            row = self._conn.execute(
+                sql.SQL(
+                    "UPDATE {t} SET workspace = %s, invalid_at = %s, superseded_by = %s,"
+                    " body = %s WHERE id = %s RETURNING rid"
+                ).format(t=self._records),
+                (
+                    record.workspace,
+                    _ts(record.invalid_at),
+                    record.superseded_by,
+                    record.model_dump_json(),
+                    record.id,
+                ),
+            ).fetchone()
+            if row is not None:
                 self._conn.execute(
-                    sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._records),
-                    (list(plan.deletes),),
+                    sql.SQL("DELETE FROM {s} WHERE rid = %s").format(s=self._sources), (row[0],)
                 )
+                self._write_sources(row[0], record)
+        if plan.deletes:
+            self._conn.execute(
+                sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._records),
+                (list(plan.deletes),),
+            )
 
     def _write_sources(self, rid: int, record: Record) -> None:
         with self._conn.cursor() as cursor:

@@ -1,7 +1,8 @@
 """The `MemoryStore` seam: a small abstract core, with everything else in the base.
 
-Backends implement six primitives: `_search` (filtered *before* ranking), `_find`, `_apply`
-(one atomic write plan), `_count`, `_open_check` and `close`. The base owns secret redaction,
+Backends implement five primitives: `_search` (filtered *before* ranking), `_find`, `_apply`
+(write plans, in one atomic transaction), `_count` and `close`; `_search_many` may be overridden
+to batch the consolidation lookups of a write. The base owns secret redaction,
 embedding, consolidation, access control on every read, deletes by message or channel, and
 retention, so both backends behave the same and one conformance suite tests them.
 """
@@ -23,7 +24,7 @@ from distiller.redact import redact_secrets
 
 from . import messages
 from .acl import Principal, Readable
-from .consolidate import ConsolidationPolicy, WritePlan, content_hash, plan_write
+from .consolidate import ConsolidationPolicy, WritePlan, content_hash, plan_batch
 from .errors import AccessDeniedError, InvalidRecordError, MemoryStoreError, RecordNotFoundError
 from .record import Kind, Record, Source, Visibility, utcnow
 
@@ -119,8 +120,15 @@ class MemoryStore(ABC):
         """Records matching `where`, in insertion order."""
 
     @abstractmethod
-    def _apply(self, plan: WritePlan) -> None:
-        """Apply inserts, updates and deletes atomically and durably, or not at all."""
+    def _apply(self, plans: Sequence[WritePlan]) -> None:
+        """Apply the plans' inserts, updates and deletes, plan after plan, in one transaction:
+        all of them durably, or none."""
+
+    def _search_many(
+        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+    ) -> list[list[tuple[Record, float]]]:
+        """`_search` for each vector with one readable set; backends may batch it."""
+        return [self._search(vector, readable, k, include_history) for vector in vectors]
 
     @abstractmethod
     def _count(self) -> tuple[int, int]:
@@ -159,8 +167,10 @@ class MemoryStore(ABC):
     def add_many(
         self, drafts: Sequence[Draft], *, principal: Principal | None = None
     ) -> list[WriteResult]:
-        """Store many statements with one batched embedding call; each write is its own
-        durable transaction, applied in order (a later draft may merge into an earlier one)."""
+        """Store many statements: one batched embedding call, one consolidation lookup and one
+        durable transaction for the whole batch, so either every draft is stored or none is.
+        Drafts are consolidated in order, as if added one by one (a later draft may merge into
+        an earlier one)."""
         records = [self._prepare(draft, principal) for draft in drafts]
         if not records:
             return []
@@ -169,17 +179,23 @@ class MemoryStore(ABC):
             raise InvalidRecordError(
                 messages.EMBEDDER_DIMENSION.format(have=vectors.shape[1], want=self.dimension)
             )
-        results = []
+
+        def lookup(positions: list[int], k: int) -> list[list[tuple[Record, float]]]:
+            found: dict[int, list[tuple[Record, float]]] = {}
+            by_visibility: dict[Visibility, list[int]] = {}
+            for position in positions:
+                by_visibility.setdefault(records[position].visibility, []).append(position)
+            for visibility, group in by_visibility.items():
+                hits = self._search_many(vectors[group], Readable.only(visibility), k, False)
+                found.update(zip(group, hits, strict=True))
+            return [found[position] for position in positions]
+
         with self._write_lock:
-            for record, vector in zip(records, vectors, strict=True):
-                neighbours = self._search(
-                    vector, Readable.only(record.visibility), CONSOLIDATION_NEIGHBOURS, False
-                )
-                plan = plan_write(record, vector, neighbours, self.policy)
-                if plan.inserts or plan.updates or plan.deletes:
-                    self._apply(plan)
-                results.append(WriteResult(plan.result, plan.action, plan.superseded))
-        return results
+            plans = plan_batch(records, vectors, lookup, self.policy, CONSOLIDATION_NEIGHBOURS)
+            writes = [plan for plan in plans if plan.inserts or plan.updates or plan.deletes]
+            if writes:
+                self._apply(writes)
+        return [WriteResult(plan.result, plan.action, plan.superseded) for plan in plans]
 
     def _prepare(self, draft: Draft, principal: Principal | None) -> Record:
         if principal is not None and not principal.can_write(draft.visibility):
@@ -305,7 +321,7 @@ class MemoryStore(ABC):
             else:
                 doomed.append(record)
         if updates:
-            self._apply(WritePlan(result=updates[0], action="updated", updates=tuple(updates)))
+            self._apply([WritePlan(result=updates[0], action="updated", updates=tuple(updates))])
         self._delete_records(doomed)
         return len(touched)
 
@@ -321,9 +337,11 @@ class MemoryStore(ABC):
                         old.model_copy(update={"invalid_at": None, "superseded_by": None})
                     )
         self._apply(
-            WritePlan(
-                result=doomed[0], action="deleted", updates=tuple(revived), deletes=tuple(gone)
-            )
+            [
+                WritePlan(
+                    result=doomed[0], action="deleted", updates=tuple(revived), deletes=tuple(gone)
+                )
+            ]
         )
 
     def __enter__(self) -> MemoryStore:
