@@ -2,14 +2,15 @@
 
 AudienceError
 ├── UnknownPersonaError   a persona name that is not built in nor defined (lists valid ones)
-└── PersonaConfigError    a persona definition that is invalid (names the field)
+├── PersonaConfigError    a persona definition or persona file that is invalid (names the field)
+└── PersonaStoreError     the registry's store failed (SQLite file or Postgres unreachable, …)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["AudienceError", "PersonaConfigError", "UnknownPersonaError"]
+__all__ = ["AudienceError", "PersonaConfigError", "PersonaStoreError", "UnknownPersonaError"]
 
 
 class AudienceError(Exception):
@@ -27,3 +28,7 @@ class UnknownPersonaError(AudienceError, LookupError):
 
 class PersonaConfigError(AudienceError, ValueError):
     """A persona definition failed validation; the message names the field and the fix."""
+
+
+class PersonaStoreError(AudienceError):
+    """The persona store could not read or write; the message says what to check."""

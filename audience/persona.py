@@ -16,9 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from distiller import ReaderSpec
 from distiller.result import OutputFormat
 
+from . import messages
 from .errors import PersonaConfigError, UnknownPersonaError
 
-__all__ = ["BUILTIN_PERSONAS", "DEFAULT_PERSONA", "Persona", "get_persona", "parse_persona"]
+__all__ = [
+    "BUILTIN_PERSONAS",
+    "DEFAULT_PERSONA",
+    "Persona",
+    "get_persona",
+    "parse_persona",
+    "validation_problem",
+]
 
 DEFAULT_PERSONA = "engineer"
 _NAME_RE = r"^[a-z][a-z0-9-]{1,39}$"
@@ -257,6 +265,16 @@ def parse_persona(data: Mapping[str, object]) -> Persona:
     try:
         return Persona.model_validate(dict(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "persona"
-        raise PersonaConfigError(f"persona field {field!r}: {first['msg']}") from exc
+        field, problem = validation_problem(exc)
+        raise PersonaConfigError(f"persona field {field!r}: {problem}") from exc
+
+
+def validation_problem(exc: ValidationError) -> tuple[str, str]:
+    """The first failing field of a Persona validation and what to do about it, in words."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "persona"
+    if first["type"] == "extra_forbidden":
+        return field, messages.UNKNOWN_FIELD.format(fields=", ".join(Persona.model_fields))
+    if field == "name" and first["type"] == "string_pattern_mismatch":
+        return field, f"{first['input']!r}: {messages.BAD_NAME}"
+    return field, str(first["msg"])
