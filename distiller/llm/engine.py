@@ -195,7 +195,9 @@ class LLMEngine(Engine):
     ) -> Distillation:
         deadline = self._clock() + self.timeout
         prompt = build_prompt(thread, spec, budget, offline)
-        facts = SourceFacts(source_text(thread))
+        # The reader's glossary is trusted config: an expansion the prompt asked for ("p99 (the
+        # slowest 1% of requests)") is not an invention, so it counts as source for the guard.
+        facts = SourceFacts("\n".join([source_text(thread), *spec.glossary.values()]))
         chat: list[dict[str, str]] = prompt.messages()
         completion = self._complete(chat, deadline, budget)
         try:
@@ -274,7 +276,7 @@ class LLMEngine(Engine):
         if not completion.content or not completion.content.strip():
             raise LLMResponseError(messages.EMPTY_REPLY)
         result = shape_draft(parse_draft(completion.content), thread, spec, budget)
-        findings = check_output(facts, result, budget_tokens=budget, system_prompt=prompt.system)
+        findings = check_output(facts, result, budget_tokens=budget, system_prompt=prompt.rules)
         if findings:
             self._stats.add(guard_rejections=1)
             listed = "; ".join(str(f) for f in findings)

@@ -94,10 +94,15 @@ _BULLETS = {
 
 @dataclass(frozen=True)
 class Prompt:
-    """The chat messages of one distillation request; `system` is what must never leak."""
+    """The chat messages of one distillation request.
+
+    `rules` is the part of `system` that must never appear in an output; the rest of it is
+    the reader's own config (persona, focus, glossary), which an output may well echo.
+    """
 
     system: str
     user: str
+    rules: str
 
     def messages(self) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
@@ -144,12 +149,13 @@ def _extract(offline: Distillation) -> str:
 def build_prompt(thread: Thread, spec: ReaderSpec, budget: int, offline: Distillation) -> Prompt:
     """The system rules for this reader and budget, and the user turn holding only data."""
     bullets = _BULLETS[spec.format].format(n=spec.max_bullets)
-    system = "\n".join([_RULES.format(bullets=bullets, budget=budget), "", *_reader_lines(spec)])
+    rules = _RULES.format(bullets=bullets, budget=budget)
+    system = "\n".join([rules, "", *_reader_lines(spec)])
     user = (
         f"<message>\n{neutralise_tags(source_text(thread))}\n</message>\n"
         f"<extract>\n{_extract(offline)}\n</extract>"
     )
-    return Prompt(system=system, user=user)
+    return Prompt(system=system, user=user, rules=rules)
 
 
 def repair_request(problems: Sequence[str], budget: int) -> str:

@@ -147,6 +147,16 @@ def test_prompt_carries_persona_must_keep_facts_and_asks(
     assert extract["asks"] == [ask.text for ask in must_keep.asks]
 
 
+def test_glossary_expansions_are_not_inventions(
+    engine: LLMEngine, server: FakeOpenAIServer, incident: str
+) -> None:
+    expanded = {**GOOD, "bullets": ["p99 (the slowest 1% of requests) reached 850ms."]}
+    server.queue(reply(expanded))
+    spec = SPEC.model_copy(update={"glossary": {"p99": "the slowest 1% of requests"}})
+    result = engine.distill(incident, spec)
+    assert result.engine == "llm:gpt-4o-mini", result.notes
+
+
 # --- the guard, the repair request, the fallback -------------------------------------------
 
 
