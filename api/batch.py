@@ -22,7 +22,7 @@ from distiller import DistillerError, Message
 
 from .service import DistillService
 
-__all__ = ["BatchLine", "LineOutcome", "Task", "run_batch"]
+__all__ = ["BatchLine", "LineOutcome", "Task", "detect_record", "run_batch"]
 
 Task = Literal["distill", "detect"]
 
@@ -77,6 +77,20 @@ def _distill_record(service: DistillService, item: BatchLine) -> dict[str, Any]:
     }
 
 
+def detect_record(item: BatchLine) -> dict[str, Any]:
+    """The detect task's output fields for one line (a thread is scored as one text)."""
+    from distiller.detect import detect
+
+    text = item.text if item.text is not None else "\n".join(m.text for m in item.messages or [])
+    result = detect(Message(text=text))
+    return {
+        "agent_score": result.agent_score,
+        "verbosity_score": result.verbosity_score,
+        "verbose_agent": result.verbose_agent,
+        "reasons": result.reasons,
+    }
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
@@ -89,7 +103,7 @@ def run_batch(
     lines: Iterable[str],
     service: DistillService,
     task: Task = "distill",
-    detector: Callable[[BatchLine], dict[str, Any]] | None = None,
+    detector: Callable[[BatchLine], dict[str, Any]] = detect_record,
 ) -> Iterator[LineOutcome]:
     """Process JSONL lines lazily; each yields an outcome, a bad line never stops the run."""
     for number, raw in enumerate(lines, start=1):
@@ -103,8 +117,6 @@ def run_batch(
             item_id = data.get("id")
             item = BatchLine.model_validate(data)
             if task == "detect":
-                if detector is None:
-                    raise ValueError("detection is not available in this build")
                 record = {"id": item.id, **detector(item)}
             else:
                 record = _distill_record(service, item)

@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 
 from audience import AudienceError
-from distiller import DistillerError
+from distiller import DistillerError, Message
 
 from .batch import Task, run_batch
+from .cli_keys import DEV_KEY_FILE, dev_key, keys_app
 from .service import DistillService
 from .settings import Settings
 
@@ -30,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False)
+app.add_typer(keys_app, name="keys")
 
 Budget = Annotated[
     int | None, typer.Option("--budget", "-b", min=8, max=4000, help="Max output tokens.")
@@ -80,6 +82,33 @@ def text(
         typer.echo(result.render_mrkdwn() if output_format == "mrkdwn" else result.render_text())
         for note in result.notes:
             err.print(f"[dim]note: {note}[/]")
+
+
+@app.command("detect")
+def detect_command(
+    file: Annotated[str, typer.Argument(help="File with the message, or - for stdin.")] = "-",
+    posted_by_app: Annotated[bool, typer.Option(help="The message was posted by an app.")] = False,
+    threshold: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Agent-score threshold.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the detection as JSON.")] = False,
+) -> None:
+    """Score one message: is it a verbose, agent-written one? Prints the reasons."""
+    from distiller.detect import detect
+
+    raw = _read_input(file)
+    text = raw.decode("utf-8", errors="replace")
+    result = detect(Message(text=text, posted_by_app=posted_by_app), threshold=threshold)
+    if as_json:
+        typer.echo(result.model_dump_json())
+        return
+    verdict = "verbose agent message" if result.verbose_agent else "not flagged"
+    typer.echo(
+        f"{verdict} (agent {result.agent_score:.2f}, verbosity {result.verbosity_score:.2f}, "
+        f"threshold {result.threshold:.2f})"
+    )
+    for reason in result.reasons:
+        typer.echo(f"- {reason}")
 
 
 def _count_lines(path: str) -> int | None:
@@ -191,16 +220,22 @@ def serve(
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    token = dev_key(settings)
     url = f"http://{settings.host}:{settings.port}"
     err.print(f"slack-distiller on [bold]{url}[/]  (API docs: {url}/docs)", soft_wrap=True)
+    auth = f"-H 'authorization: Bearer {token}' " if token else '-H "authorization: Bearer $KEY" '
     # soft_wrap: the curl line must stay one line to work when pasted.
     err.print(
-        f"try:  curl -s {url}/v1/distill -H 'content-type: application/json' "
+        f"try:  curl -s {url}/v1/distill {auth}-H 'content-type: application/json' "
         """-d '{"text": "Hi team! I hope you are well. The deploy of v2.1 failed at 14:05 UTC. """
         """<@U123> please roll back by 15:00. Let me know if you have questions!"}'""",
         soft_wrap=True,
         markup=False,
     )
+    if token:
+        err.print(f"(dev key kept in {settings.data_dir / DEV_KEY_FILE}; see README, API keys)")
+    else:
+        err.print("(set KEY to a key from `distill keys create --team T --scopes distill`)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

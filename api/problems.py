@@ -17,14 +17,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audience import PersonaConfigError, UnknownPersonaError
 from distiller import InputError, OversizeInputError
+from memory import AccessDeniedError, InvalidRecordError, RecordNotFoundError, StoreUnavailableError
 
-__all__ = ["PROBLEM_JSON", "BodyLimitMiddleware", "install_problem_handlers", "problem"]
+__all__ = [
+    "PROBLEM_JSON",
+    "ApiProblem",
+    "BodyLimitMiddleware",
+    "install_problem_handlers",
+    "problem",
+]
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("distiller.api")
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+class ApiProblem(Exception):
+    """Raised by routes and dependencies to answer with a problem+json response."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.headers = status, title, detail, headers
+
+
+def problem(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     """A problem+json response; `type` is a stable slug of the title."""
     body = {
         "type": "https://slack-distiller.dev/problems/" + title.lower().replace(" ", "-"),
@@ -33,7 +52,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -43,6 +62,26 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every known error type to its problem response."""
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(InvalidRecordError)
+    async def _invalid_record(_: Request, exc: InvalidRecordError) -> JSONResponse:
+        return problem(422, "Invalid record", str(exc))
+
+    @app.exception_handler(RecordNotFoundError)
+    async def _not_found(_: Request, exc: RecordNotFoundError) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(AccessDeniedError)
+    async def _denied(_: Request, exc: AccessDeniedError) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _store_down(_: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return problem(503, "Store unavailable", str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,14 +106,29 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, "Invalid persona", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
-        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"), str(exc.detail))
+        title = titles.get(exc.status_code, "HTTP error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette lists only the first matching route's methods; a path served by two
+            # routes (GET and DELETE /v1/memory/{id}) must Allow both (RFC 9110).
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return problem(exc.status_code, title, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "the service failed on this request; it was logged")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and path_regex.match(request.url.path):
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 class BodyLimitMiddleware:

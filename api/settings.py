@@ -7,13 +7,20 @@ settings are present; the embedded default needs nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from distiller import DEFAULT_MAX_INPUT_CHARS
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_PORT", "Settings"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_PORT",
+    "DEFAULT_RATE_LIMIT",
+    "Settings",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -21,6 +28,7 @@ DEFAULT_DATA_DIR = Path("./data")
 # A request body a bit above the text limit, so that the text limit is what users hit first
 # (with its clear message) and the body limit only stops abuse.
 DEFAULT_MAX_BODY_BYTES = 4 * DEFAULT_MAX_INPUT_CHARS + 64_000
+DEFAULT_RATE_LIMIT = 600  # requests per minute per API key
 
 
 class Settings(BaseSettings):
@@ -34,6 +42,11 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1_000)
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1_000)
     default_persona: str | None = Field(default=None, description="persona when none is given")
+    embedder: Literal["minilm", "hashing"] = Field(
+        default="minilm", description="minilm (all-MiniLM-L6-v2) or hashing (no model, low memory)"
+    )
+    rate_limit_per_minute: int = Field(default=DEFAULT_RATE_LIMIT, ge=1)
+    detect_threshold: float | None = Field(default=None, ge=0, le=1)
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "DISTILLER_OPENAI_API_KEY")

@@ -2,30 +2,26 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
+from api import create_app
+from tests.api.conftest import Caller, make_settings
 from tests.fixtures import agent_message
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(max_body_bytes=300_000))) as test_client:
-        yield test_client
 
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_distill_text_for_a_persona(client: TestClient) -> None:
-    response = client.post(
+def test_distill_text_for_a_persona(infra: Caller) -> None:
+    response = infra.post(
         "/v1/distill", json={"text": agent_message("incident_report"), "persona": "leadership"}
     )
     assert response.status_code == 200
@@ -36,18 +32,18 @@ def test_distill_text_for_a_persona(client: TestClient) -> None:
     assert "$45,000" in body["summary"]
 
 
-def test_distill_messages(client: TestClient) -> None:
+def test_distill_messages(infra: Caller) -> None:
     messages = [
         {"user": "ana", "text": "The nightly backup failed at 02:10 UTC: disk full on db-3."},
         {"user": "bo", "text": "@ana please expand the volume to 2 TB by noon."},
     ]
-    body = client.post("/v1/distill", json={"messages": messages, "budget_tokens": 60}).json()
+    body = infra.post("/v1/distill", json={"messages": messages, "budget_tokens": 60}).json()
     assert "ana: " in body["summary"]
     assert body["asks"][0]["owner"] == "@ana"
 
 
-def test_personas_are_listed(client: TestClient) -> None:
-    names = [p["name"] for p in client.get("/v1/personas").json()]
+def test_personas_are_listed(infra: Caller) -> None:
+    names = [p["name"] for p in infra.get("/v1/personas").json()]
     assert {"oncall-engineer", "leadership", "newcomer", "agent"} <= set(names)
 
 
@@ -66,9 +62,9 @@ def test_personas_are_listed(client: TestClient) -> None:
     ],
 )
 def test_errors_are_problem_json_with_a_useful_detail(
-    client: TestClient, body: dict[str, object], status: int, detail: str
+    infra: Caller, body: dict[str, object], status: int, detail: str
 ) -> None:
-    response = client.post("/v1/distill", json=body)
+    response = infra.post("/v1/distill", json=body)
     assert response.status_code == status
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
@@ -76,10 +72,9 @@ def test_errors_are_problem_json_with_a_useful_detail(
     assert "Traceback" not in response.text
 
 
-def test_malformed_json_body(client: TestClient) -> None:
-    response = client.post(
-        "/v1/distill", content=b"{not json", headers={"content-type": "application/json"}
-    )
+def test_malformed_json_body(infra: Caller) -> None:
+    headers = {**infra.headers, "content-type": "application/json"}
+    response = infra.client.post("/v1/distill", content=b"{not json", headers=headers)
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
 
@@ -106,8 +101,9 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
     assert response.headers["content-type"] == PROBLEM
 
 
-def test_over_a_real_socket() -> None:
-    config = uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=0, log_level="warning")
+def test_over_a_real_socket(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
@@ -118,8 +114,10 @@ def test_over_a_real_socket() -> None:
             threading.Event().wait(0.01)
         assert server.started
         port = server.servers[0].sockets[0].getsockname()[1]
+        token = app.state.services.keys.create("infra", ["distill"]).token
         response = httpx.post(
             f"http://127.0.0.1:{port}/v1/distill",
+            headers={"authorization": f"Bearer {token}"},
             json={"text": agent_message("support_answer"), "budget_tokens": 80},
             timeout=30,
         )

@@ -123,3 +123,45 @@ def test_console_script_runs_in_a_fresh_process() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "The deploy of v2.1 failed at 14:05 UTC."
+
+
+def test_keys_create_list_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISTILLER_DATA_DIR", str(tmp_path))
+    created = RUNNER.invoke(
+        app, ["keys", "create", "--team", "infra", "--scopes", "distill,memory:read"]
+    )
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip()
+    assert token.startswith("sd_")
+    listed = RUNNER.invoke(app, ["keys", "list"])
+    key_id = token.split("_")[1]
+    assert key_id in listed.stdout and "infra" in listed.stdout and token not in listed.stdout
+    assert RUNNER.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    assert RUNNER.invoke(app, ["keys", "revoke", "nope"]).exit_code == 2
+    bad = RUNNER.invoke(app, ["keys", "create", "--team", "infra", "--scopes", "root"])
+    assert bad.exit_code == 2 and "choose from: distill" in " ".join(bad.stderr.split())
+
+
+def test_detect_command_explains() -> None:
+    result = RUNNER.invoke(app, ["detect", str(MESSAGES / "support_answer.txt"), "--posted-by-app"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("verbose agent message")
+    assert "- agent phrasing:" in result.stdout
+    terse = RUNNER.invoke(app, ["detect", "-", "--json"], input="db-3 disk full, expanding")
+    assert json.loads(terse.stdout)["verbose_agent"] is False
+
+
+def test_batch_detect_task(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"id": "agent", "text": (MESSAGES / "pr_review.txt").read_text()})
+        + "\n"
+        + json.dumps({"id": "human", "text": "merged, thanks"})
+        + "\n"
+    )
+    result = RUNNER.invoke(app, ["batch", "-i", str(source), "--task", "detect"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [set(r) for r in rows] == [
+        {"id", "agent_score", "verbosity_score", "verbose_agent", "reasons"}
+    ] * 2
+    assert rows[0]["verbose_agent"] is True and rows[1]["verbose_agent"] is False

@@ -53,6 +53,7 @@ def test_printed_curl_example_works(tmp_path: Path) -> None:
             if line.startswith("try:"):
                 curl_line = line.removeprefix("try:").strip()
         assert f"http://127.0.0.1:{port}/v1/distill" in curl_line
+        assert "authorization: Bearer sd_" in curl_line  # the first start mints a dev key
         for _ in range(600):  # bounded wait until the socket accepts
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:

@@ -1,0 +1,172 @@
+"""API keys: created once, shown once, stored hashed; each maps to a principal and scopes.
+
+A key looks like `sd_<id>_<secret>`. The id finds the row; the secret is compared by its
+SHA-256 in constant time. Keys are 192-bit random, so a fast hash is the right one (a slow
+password hash protects low-entropy secrets, which these are not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from memory import Principal
+
+__all__ = ["SCOPES", "ApiKey", "AuthError", "KeyStore", "NewKey"]
+
+# What a key may do. "distill" covers /v1/distill, /v1/detect, /v1/compose.
+SCOPES = ("distill", "memory:read", "memory:write", "admin")
+DEFAULT_WORKSPACE = "default"
+_PREFIX = "sd"
+
+
+class AuthError(Exception):
+    """A key that is missing, malformed, unknown or revoked (always answered with 401)."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A stored key's public part: who it is for and what it may do."""
+
+    id: str
+    team: str
+    scopes: frozenset[str]
+    workspace: str
+    channels: frozenset[str]
+    label: str
+    created_at: str
+    revoked: bool = False
+
+    @property
+    def principal(self) -> Principal:
+        """The memory principal: the key's team, its workspace and the channels it may read."""
+        return Principal(
+            workspace=self.workspace, teams=frozenset({self.team}), channels=self.channels
+        )
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key just created: `token` is shown once and never stored."""
+
+    key: ApiKey
+    token: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    """API keys in SQLite (`keys.sqlite3` in the data dir). Thread-safe; opened once."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, digest TEXT NOT NULL,"
+            " team TEXT NOT NULL, scopes TEXT NOT NULL, workspace TEXT NOT NULL,"
+            " channels TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL,"
+            " revoked INTEGER NOT NULL DEFAULT 0)"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create(
+        self,
+        team: str,
+        scopes: list[str] | tuple[str, ...],
+        *,
+        workspace: str = DEFAULT_WORKSPACE,
+        channels: tuple[str, ...] = (),
+        label: str = "",
+    ) -> NewKey:
+        """Create a key for `team` with `scopes`; ValueError names an unknown scope."""
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown or not scopes:
+            raise ValueError(
+                f"unknown scope(s) {', '.join(unknown) or '(none given)'}; "
+                f"choose from: {', '.join(SCOPES)}"
+            )
+        if not team.strip():
+            raise ValueError("--team is required: the team whose memory this key reads and writes")
+        key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(24)
+        key = ApiKey(
+            id=key_id,
+            team=team,
+            scopes=frozenset(scopes),
+            workspace=workspace,
+            channels=frozenset(channels),
+            label=label,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    key.id,
+                    _digest(secret),
+                    team,
+                    json.dumps(sorted(key.scopes)),
+                    workspace,
+                    json.dumps(sorted(key.channels)),
+                    label,
+                    key.created_at,
+                ),
+            )
+        return NewKey(key, f"{_PREFIX}_{key_id}_{secret}")
+
+    def verify(self, token: str) -> ApiKey:
+        """The key for a presented token; AuthError if malformed, unknown or revoked."""
+        prefix, _, rest = token.partition("_")
+        key_id, _, secret = rest.partition("_")
+        if prefix != _PREFIX or not key_id or not secret:
+            raise AuthError("malformed API key: expected sd_<id>_<secret>")
+        with self._lock:
+            row = self._db.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        if row is None or not hmac.compare_digest(row[1], _digest(secret)):
+            raise AuthError("unknown API key: create one with `distill keys create`")
+        key = _row_to_key(row)
+        if key.revoked:
+            raise AuthError("this API key was revoked: create a new one with `distill keys create`")
+        return key
+
+    def list(self) -> list[ApiKey]:
+        """Every key, newest first (no secrets: they are not stored)."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM api_keys ORDER BY created_at DESC").fetchall()
+        return [_row_to_key(row) for row in rows]
+
+    def revoke(self, key_id: str) -> bool:
+        """Revoke a key by id; False if there is no such key."""
+        with self._lock:
+            cursor = self._db.execute("UPDATE api_keys SET revoked = 1 WHERE id = ?", (key_id,))
+        return cursor.rowcount > 0
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+
+
+def _row_to_key(row: tuple) -> ApiKey:  # type: ignore[type-arg]
+    return ApiKey(
+        id=row[0],
+        team=row[2],
+        scopes=frozenset(json.loads(row[3])),
+        workspace=row[4],
+        channels=frozenset(json.loads(row[5])),
+        label=row[6],
+        created_at=row[7],
+        revoked=bool(row[8]),
+    )

@@ -1,0 +1,73 @@
+"""Request dependencies: the process's services and the caller's API key (auth, scope, rate).
+
+Every /v1 route names the scope it needs; the check order is: key present → key valid → scope
+→ rate limit, answered 401 → 401 → 403 → 429 (with Retry-After).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .auth import ApiKey, AuthError
+from .problems import ApiProblem
+from .state import Services
+
+__all__ = ["get_services", "require"]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `distill keys create`.")
+
+
+def get_services(request: Request) -> Services:
+    """The Services opened in the app's lifespan."""
+    services: Services = request.app.state.services
+    return services
+
+
+def require(scope: str | None) -> Callable[..., ApiKey]:
+    """A dependency that authenticates the caller and checks `scope` (None: any valid key)."""
+
+    def dependency(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+    ) -> ApiKey:
+        services = get_services(request)
+        token = credentials.credentials if credentials else request.headers.get("x-api-key")
+        if not token:
+            raise ApiProblem(
+                401,
+                "Unauthorized",
+                "missing API key: send 'Authorization: Bearer sd_…' "
+                "(create a key with `distill keys create --team T --scopes distill`)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            key = services.keys.verify(token)
+        except AuthError as exc:
+            raise ApiProblem(
+                401, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"}
+            ) from None
+        if scope is not None and scope not in key.scopes:
+            raise ApiProblem(
+                403,
+                "Forbidden",
+                f"this API key lacks the '{scope}' scope "
+                f"(it has: {', '.join(sorted(key.scopes))}); "
+                f"create one with `distill keys create --scopes {scope}`",
+            )
+        wait = services.limiter.acquire(key.id)
+        if wait > 0:
+            raise ApiProblem(
+                429,
+                "Too many requests",
+                f"rate limit of {services.settings.rate_limit_per_minute} requests per minute "
+                f"reached for this key; retry in {math.ceil(wait)} s",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        request.state.api_key = key
+        return key
+
+    return dependency

@@ -1,0 +1,98 @@
+"""/v1/memory and /v1/context: the shared memory, filtered by the caller's key before ranking."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from memory import Record, Source, Visibility
+
+from ..auth import ApiKey
+from ..deps import get_services, require
+from ..problems import ApiProblem
+from ..schemas import (
+    PROBLEM_RESPONSES,
+    ContextRequest,
+    ContextResponse,
+    MemoryHit,
+    MemorySearchRequest,
+    MemoryWriteRequest,
+    MemoryWriteResponse,
+)
+from ..state import Services
+
+router = APIRouter(tags=["memory"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/v1/memory", response_model=MemoryWriteResponse, status_code=201)
+def remember(
+    body: MemoryWriteRequest,
+    key: ApiKey = Depends(require("memory:write")),  # noqa: B008
+    services: Services = Depends(get_services),  # noqa: B008
+) -> MemoryWriteResponse:
+    """Remember a statement: redacted, embedded, merged with duplicates, superseding stale ones."""
+    visibility = Visibility.parse(body.visibility) if body.visibility else Visibility.team(key.team)
+    source = Source(workspace=key.workspace, **body.source.model_dump())
+    result = services.memory.add(
+        body.text,
+        source=source,
+        visibility=visibility,
+        kind=body.kind,
+        tags=body.tags,
+        principal=key.principal,
+    )
+    return MemoryWriteResponse(
+        action=result.action, record=result.record, superseded=list(result.superseded)
+    )
+
+
+@router.post("/v1/memory/search", response_model=list[MemoryHit])
+def search(
+    body: MemorySearchRequest,
+    key: ApiKey = Depends(require("memory:read")),  # noqa: B008
+    services: Services = Depends(get_services),  # noqa: B008
+) -> list[MemoryHit]:
+    """The records most similar to the query that this key may read, best first."""
+    hits = services.memory.search(
+        body.query, key.principal, k=body.k, include_history=body.include_history
+    )
+    return [MemoryHit(score=hit.score, record=hit.record) for hit in hits]
+
+
+@router.get("/v1/memory/{record_id}", response_model=Record)
+def get_record(
+    record_id: str,
+    key: ApiKey = Depends(require("memory:read")),  # noqa: B008
+    services: Services = Depends(get_services),  # noqa: B008
+) -> Record:
+    """One record, if this key may read it (a forbidden id answers 404, like a missing one)."""
+    return services.memory.get(record_id, key.principal)
+
+
+@router.delete("/v1/memory/{record_id}", status_code=204)
+def delete_record(
+    record_id: str,
+    key: ApiKey = Depends(require("memory:write")),  # noqa: B008
+    services: Services = Depends(get_services),  # noqa: B008
+) -> Response:
+    """Delete a record this key can read and write (gone from the index and the database)."""
+    record = services.memory.get(record_id, key.principal)
+    if not key.principal.can_write(record.visibility):
+        raise ApiProblem(403, "Forbidden", "this key may read but not delete that record")
+    services.memory.delete([record.id])
+    return Response(status_code=204)
+
+
+@router.post("/v1/context", response_model=ContextResponse)
+def context(
+    body: ContextRequest,
+    key: ApiKey = Depends(require("memory:read")),  # noqa: B008
+    services: Services = Depends(get_services),  # noqa: B008
+) -> ContextResponse:
+    """A token-budgeted block of cited statements for a prompt, from what this key may read."""
+    pack = services.memory.context(body.query, key.principal, body.budget_tokens)
+    return ContextResponse(
+        text=pack.text,
+        tokens=pack.tokens,
+        budget_tokens=pack.budget_tokens,
+        records=list(pack.records),
+    )

@@ -1,0 +1,73 @@
+"""`Services`: everything a request needs, opened once per process (in the app's lifespan).
+
+The distill service, the API key store, the shared memory, the embedder, the rate limiter and
+the metrics. Tests build one with a temporary data dir and the hashing embedder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from distiller import Embedder, HashingEmbedder, MiniLMEmbedder
+from memory import FaissStore, MemoryStore
+
+from .auth import KeyStore
+from .metrics import Metrics
+from .ratelimit import RateLimiter
+from .service import DistillService
+from .settings import Settings
+
+__all__ = ["Services"]
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The configured embedder (not loaded until first use)."""
+    return HashingEmbedder() if settings.embedder == "hashing" else MiniLMEmbedder()
+
+
+@dataclass
+class Services:
+    """The process's long-lived objects; `open()` builds them, `close()` releases them."""
+
+    settings: Settings
+    distill: DistillService
+    keys: KeyStore
+    memory: MemoryStore
+    embedder: Embedder
+    limiter: RateLimiter
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        distill: DistillService | None = None,
+        metrics: Metrics | None = None,
+    ) -> Services:
+        """Open the stores under `settings.data_dir` and warm the models."""
+        embedder = make_embedder(settings)
+        data = settings.data_dir
+        keys = KeyStore(data / "keys.sqlite3")
+        try:
+            memory = FaissStore(data / "memory", embedder)
+        except BaseException:
+            keys.close()
+            raise
+        return cls(
+            settings=settings,
+            distill=distill or DistillService(settings),
+            keys=keys,
+            memory=memory,
+            embedder=embedder,
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+            metrics=metrics or Metrics(),
+        )
+
+    def warm(self) -> None:
+        """Load the tokenizer and the embedding model now rather than on the first request."""
+        self.distill.distill("Warm up: the deploy failed at 14:05.")
+        self.embedder.embed_one("warm up")
+
+    def close(self) -> None:
+        self.memory.close()
+        self.keys.close()
