@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from ..result import Distillation
@@ -57,6 +57,10 @@ _WORD_RE = re.compile(r"\w+")
 def _ngrams(text: str, n: int = LEAK_NGRAM) -> dict[tuple[str, ...], int]:
     words = _WORD_RE.findall(text.casefold())
     return {tuple(words[i : i + n]): i for i in range(len(words) - n + 1)}
+
+
+# One set of rules per (format, budget, bullets): a few dozen distinct prompts in a process.
+_prompt_ngrams = lru_cache(maxsize=64)(_ngrams)
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,8 @@ def check_output(
 ) -> list[Finding]:
     """Findings that make `candidate` unfaithful to `source`; an empty list means it passes.
 
-    `budget_tokens` bounds the plain-text rendering; `system_prompt` is the text the output
-    must not repeat. Each problem is reported once, in reading order.
+    `budget_tokens` bounds the plain-text rendering (`tokens_out` when set, else counted);
+    `system_prompt` is the text the output must not repeat. Each problem is reported once.
     """
     facts = source if isinstance(source, SourceFacts) else SourceFacts(source)
     text = _output_text(candidate)
@@ -153,7 +157,7 @@ def check_output(
         if phrase in folded and phrase not in facts.folded:
             add("instruction", phrase)
     if system_prompt:
-        prompt_grams = _ngrams(system_prompt)
+        prompt_grams = _prompt_ngrams(system_prompt)
         shared = {
             gram: at
             for gram, at in _ngrams(text).items()
@@ -162,7 +166,9 @@ def check_output(
         if shared:
             first = min(shared, key=shared.__getitem__)
             add("leak", " ".join(first))
-    tokens = count_tokens(candidate.render_text())
+    # An engine sets tokens_out from this very rendering (shape_draft does); counting again
+    # would be a third of the guard's time. A candidate without it is counted here.
+    tokens = candidate.tokens_out or count_tokens(candidate.render_text())
     if tokens > budget_tokens:
         add("budget", f"{tokens} > {budget_tokens}")
     return findings

@@ -92,9 +92,21 @@ def test_invented_dates_are_named(output: str, named: str) -> None:
     assert named in findings("Please review by Friday, May 5 at 2pm.", output)
 
 
-def test_date_keys() -> None:
-    assert date_keys("Fri, Friday and fri.") == {"day:friday"}
-    assert date_keys("2:30 pm") == {"time:14:30"}
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("Fri, Friday, FRIDAY and fri.", {"day:friday"}),
+        ("Tues, Tue., Thurs and Thu", {"day:tuesday", "day:thursday"}),
+        ("we sat down; Tri-state; Monza", set()),  # lower-case abbreviations are words
+        ("2:30 pm, 2:30pm and 14:30 UTC", {"time:14:30"}),
+        ("12am and 12 pm", {"time:00:00", "time:12:00"}),
+        ("Jan 3rd, 3 January and 2026-01-03", {"date:1-3", "date:2026-1-3"}),
+        ("by end of the week, EOW, next sprint, Q3", {"rel:eow", "rel:next sprint", "rel:q3"}),
+        ("version 4.2 on 412 hosts; itemday", set()),
+    ],
+)
+def test_date_keys(text: str, keys: set[str]) -> None:
+    assert date_keys(text) == keys
 
 
 # --- links, mentions, identifiers ----------------------------------------------------------
@@ -143,8 +155,8 @@ def test_identifiers_must_be_in_source() -> None:
     ok = "ran `make migrate`; INC-2231 closed; deploy_v2 at 3f2a9c1d"
     assert findings(source, ok) == []
     assert findings(source, "closed INC-2232 via `make rollback`") == [
-        "identifier 'make rollback' not in source",
         "identifier 'INC-2232' not in source",
+        "identifier 'make rollback' not in source",
     ]
 
 

@@ -228,6 +228,9 @@ class FakeOpenAIServer:
 def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm on, the client's
+        # delayed ACK holds the second for ~40 ms on every request.
+        disable_nagle_algorithm = True
         timeout = 10  # an idle keep-alive connection does not hold its thread for ever
 
         def log_message(self, format: str, *args: Any) -> None:
