@@ -7,6 +7,7 @@ tests/memory starts it, and a fresh schema per test). Only plain tables: no pgve
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,14 +19,18 @@ from audience import PersonaStore, PostgresPersonaStore, SqlitePersonaStore
 
 
 @pytest.fixture(scope="session")
-def audience_pg_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def audience_pg_dsn() -> Iterator[str]:
     """A real Postgres, started once per session and deleted afterwards."""
+    # Not under pytest's basetemp: run as root, pgserver runs initdb as its own user, which must
+    # traverse every parent dir, and a concurrent pytest session re-privatises basetemp's root
+    # (mode 0700) when it starts: initdb then failed now and then. /tmp stays traversable.
+    pgdata = Path(tempfile.mkdtemp(prefix="audience-pg-"))
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI containers); harmless here.
         warnings.simplefilter("ignore")
         import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("audience-pg"), cleanup_mode="delete")
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")
     try:
         yield server.get_uri()
     finally:
