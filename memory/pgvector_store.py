@@ -17,6 +17,7 @@ a Postgres whose pgvector build is sound.
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -24,6 +25,9 @@ from typing import Any
 import numpy as np
 import psycopg
 from psycopg import sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+from psycopg.types import TypeInfo
 
 from distiller.embed import Embedder
 
@@ -46,6 +50,7 @@ _HNSW = (
     " USING hnsw (embedding {vtype}_ip_ops)"
 )
 _PAGE = 1000
+_MANY = 64  # query vectors per round trip in _search_many
 
 _SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS {schema};
@@ -133,8 +138,17 @@ class PgVectorStore(MemoryStore):
                         self._conn.execute(statement)  # type: ignore[arg-type]
             self._conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
             self._conn.execute("SET hnsw.iterative_scan = strict_order")
+            # Vectors travel in pgvector's binary format: formatting 384 floats as a text
+            # literal cost more than the query itself (~0.7 ms each, measured).
+            info = TypeInfo.fetch(self._conn, self.vector_type)
         self._records = sql.Identifier(self.schema, "records")
         self._sources = sql.Identifier(self.schema, "record_sources")
+        if info is None:
+            raise StoreUnavailableError(messages.PG_NO_VECTOR.format(error=self.vector_type))
+        dumper = _HalfVecDumper if self.vector_type == "halfvec" else _VectorDumper
+        self._conn.adapters.register_dumper(
+            _Embedding, type(f"{dumper.__name__}{info.oid}", (dumper,), {"oid": info.oid})
+        )
 
     def _guard(self) -> _Translate:
         return _Translate(self)
@@ -146,14 +160,48 @@ class PgVectorStore(MemoryStore):
     ) -> list[tuple[Record, float]]:
         acl, params = _readable_sql(readable)
         current = sql.SQL("" if include_history else " AND invalid_at IS NULL")
-        literal = _vector_literal(vector)
+        embedding = _Embedding(vector)
         query = sql.SQL(
-            "SELECT body, -(embedding <#> %s::{v}) FROM {t} WHERE {acl}{current} "
-            "ORDER BY embedding <#> %s::{v} LIMIT %s"
-        ).format(t=self._records, acl=acl, current=current, v=sql.SQL(self.vector_type))
+            "SELECT body, -(embedding <#> %b) FROM {t} WHERE {acl}{current} "
+            "ORDER BY embedding <#> %b LIMIT %s"
+        ).format(t=self._records, acl=acl, current=current)
         with self._guard():
-            rows = self._conn.execute(query, [literal, *params, literal, k]).fetchall()
+            rows = self._conn.execute(query, [embedding, *params, embedding, k]).fetchall()
         return [(Record.model_validate_json(body), float(score)) for body, score in rows]
+
+    def _search_many(
+        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+    ) -> list[list[tuple[Record, float]]]:
+        """One round trip per `_MANY` queries: a LATERAL top-k per query vector."""
+        acl, params = _readable_sql(readable)
+        current = sql.SQL("" if include_history else " AND invalid_at IS NULL")
+        results: list[list[tuple[Record, float]]] = [[] for _ in range(len(vectors))]
+        parsed: dict[str, Record] = {}  # the same record often answers several queries
+        for start in range(0, len(vectors), _MANY):
+            chunk = vectors[start : start + _MANY]
+            query = sql.SQL(
+                "SELECT q.i, r.body, -r.distance FROM (VALUES {values}) AS q (i, v)"
+                " CROSS JOIN LATERAL (SELECT body, embedding <#> q.v AS distance FROM {t}"
+                " WHERE {acl}{current} ORDER BY embedding <#> q.v LIMIT %s) AS r"
+                " ORDER BY q.i, r.distance"
+            ).format(
+                values=sql.SQL(", ").join(
+                    sql.SQL("({}, %b)").format(sql.Literal(i)) for i in range(len(chunk))
+                ),
+                t=self._records,
+                acl=acl,
+                current=current,
+            )
+            with self._guard():
+                rows = self._conn.execute(
+                    query, [*(_Embedding(v) for v in chunk), *params, k]
+                ).fetchall()
+            for i, body, score in rows:
+                record = parsed.get(body)
+                if record is None:
+                    record = parsed[body] = Record.model_validate_json(body)
+                results[start + i].append((record, float(score)))
+        return results
 
     def _find(self, where: Where) -> Iterator[Record]:
         clause, params = self._where_sql(where)
@@ -180,9 +228,9 @@ class PgVectorStore(MemoryStore):
                 sql.SQL(
                     "INSERT INTO {t} (id, visibility, scope, workspace, kind, valid_from,"
                     " invalid_at, superseded_by, body, embedding)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::{v}) RETURNING rid"
-                ).format(t=self._records, v=sql.SQL(self.vector_type)),
-                (*_columns(record), _vector_literal(vector)),
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%b) RETURNING rid"
+                ).format(t=self._records),
+                (*_columns(record), _Embedding(vector)),
             ).fetchone()[0]  # type: ignore[index]
             self._write_sources(rid, record)
         for record in plan.updates:
@@ -319,5 +367,28 @@ def _ts(value: Any) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def _vector_literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{x:.8g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
+class _Embedding:
+    """A vector on its way to Postgres, dumped by the connection's `_VectorDumper`."""
+
+    __slots__ = ("vector",)
+
+    def __init__(self, vector: np.ndarray) -> None:
+        self.vector = vector
+
+
+class _VectorDumper(Dumper):
+    """pgvector's binary `vector`: dimension and a reserved word (uint16), then float32s,
+    all big-endian. Subclassed per connection with the type's oid."""
+
+    format = Format.BINARY
+    dtype = ">f4"
+
+    def dump(self, obj: _Embedding) -> bytes:
+        values = np.asarray(obj.vector, dtype=self.dtype)
+        return struct.pack(">HH", len(values), 0) + values.tobytes()
+
+
+class _HalfVecDumper(_VectorDumper):
+    """pgvector's binary `halfvec`: the same layout with float16s."""
+
+    dtype = ">f2"

