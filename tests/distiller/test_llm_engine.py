@@ -508,6 +508,24 @@ def test_message_appears_only_inside_the_delimiters(
                 assert chunk.strip() not in system
 
 
+def test_secrets_never_reach_the_model(engine: LLMEngine, server: FakeOpenAIServer) -> None:
+    token = "xoxb-" + "123456789012-" + "1234567890123-" + "aB3dE5fG7hI9jK1lM3nO5pQ7"
+    text = f"The deploy bot token {token} leaked in #ops at 14:05; rotate it today."
+    server.queue(
+        reply(
+            {
+                "tldr": "A deploy bot token leaked at 14:05; rotate it today.",
+                "bullets": [],
+                "asks": [],
+            }
+        )
+    )
+    result = engine.distill(text, SPEC)
+    assert token not in json.dumps(server.requests[0].body)
+    assert result.redactions == 1 and result.engine == "llm:gpt-4o-mini"
+    assert "1 secret(s) redacted before distilling" in result.notes
+
+
 def test_dialogue_owner_may_be_a_speaker(engine: LLMEngine, server: FakeOpenAIServer) -> None:
     thread = [
         {"user": "maria", "text": "The nightly export to S3 failed twice this week."},
