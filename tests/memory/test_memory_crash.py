@@ -26,15 +26,22 @@ WRITER = textwrap.dedent(
     from memory import FaissStore, Source, Visibility
     from memory.consolidate import ConsolidationPolicy
 
+    from memory import Draft
+
     store = FaissStore(sys.argv[1], HashingEmbedder(), policy=ConsolidationPolicy(enabled=False))
+    batch = int(sys.argv[2])
     print("ready", flush=True)
     i = 0
     while True:
-        src = Source(workspace="W", channel_id="C1", ts=f"{1717000000 + i}.000000")
-        result = store.add(f"statement {i} of the stream", source=src,
-                           visibility=Visibility.team("infra"))
-        print(result.record.id, flush=True)  # only after add() returned: it is durable
-        i += 1
+        drafts = [
+            Draft(text=f"statement {j} of the stream", visibility=Visibility.team("infra"),
+                  source=Source(workspace="W", channel_id="C1", ts=f"{1717000000 + j}.000000"))
+            for j in range(i, i + batch)
+        ]
+        results = store.add_many(drafts)
+        for result in results:  # only after add_many() returned: they are durable
+            print(result.record.id, flush=True)
+        i += batch
     """
 )
 
@@ -60,9 +67,12 @@ def _python(code: str, *args: str, **kwargs) -> subprocess.Popen:
     )
 
 
-def test_kill_9_during_adds_loses_nothing_that_returned(tmp_path: Path, embedder) -> None:
+@pytest.mark.parametrize("batch", [1, 16])
+def test_kill_9_during_adds_loses_nothing_that_returned(
+    tmp_path: Path, embedder, batch: int
+) -> None:
     data = tmp_path / "mem"
-    child = _python(WRITER, str(data))
+    child = _python(WRITER, str(data), str(batch))
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready"
     acknowledged = []
@@ -134,3 +144,23 @@ def test_second_process_is_refused_with_a_clear_message(tmp_path: Path, embedder
     out, _ = child.communicate(timeout=60)
     assert child.returncode == 0 and "opened" in out
     assert (data / DB_NAME).exists()
+
+
+def test_a_clean_close_leaves_a_snapshot_the_next_open_uses(
+    tmp_path: Path, embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "mem"
+    reader = member("infra", channels=("C0GENERAL",))
+    with FaissStore(data, embedder) as store:
+        for i, visibility in enumerate(
+            [Visibility.team("infra"), Visibility.public("C0GENERAL"), Visibility.team("hr")] * 5
+        ):
+            store.add(f"Fact {i} about shard-{i}", source=source(1_717_000_000 + i),
+                      visibility=visibility)  # fmt: skip
+        before = [(h.record.id, h.score) for h in store.search("fact about shard", reader, k=20)]
+    caplog.clear()
+    with FaissStore(data, embedder) as store:
+        assert not [r for r in caplog.records if "rebuilt" in r.getMessage()]
+        after = [(h.record.id, h.score) for h in store.search("fact about shard", reader, k=20)]
+        assert after == before and len(after) == 10
+        assert store.index_count() == store.stats().total == 15
