@@ -78,6 +78,12 @@ class PostgresPersonaStore(PersonaStore):
             rows = conn.execute(query.format(self._table), (kind,)).fetchall()
         return {key: Entry(value, source) for key, value, source in rows}
 
+    def _get(self, kind: Kind, key: str) -> Entry | None:
+        query = sql.SQL("SELECT value, source FROM {} WHERE kind = %s AND key = %s")
+        with self._guard() as conn:
+            row = conn.execute(query.format(self._table), (kind, key)).fetchone()
+        return Entry(*row) if row else None
+
     def _apply(self, kind: Kind, puts: Mapping[str, Entry], deletes: frozenset[str]) -> None:
         delete = sql.SQL("DELETE FROM {} WHERE kind = %s AND key = %s").format(self._table)
         upsert = sql.SQL(

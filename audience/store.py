@@ -66,7 +66,12 @@ class PersonaStore(ABC):
 
     def get(self, kind: Kind, key: str) -> Entry | None:
         """The entry of `kind` at `key`, or None."""
-        return self.items(kind).get(key)
+        _check_kind(kind)
+        return self._get(kind, key)
+
+    def _get(self, kind: Kind, key: str) -> Entry | None:
+        # Backends override this with a keyed read: every request looks up one channel.
+        return self._items(kind).get(key)
 
     def put(self, kind: Kind, key: str, value: str, source: str) -> None:
         """Set one entry (replacing any), recording who set it."""
@@ -152,6 +157,14 @@ class SqlitePersonaStore(PersonaStore):
                 (kind,),
             ).fetchall()
         return {key: Entry(value, source) for key, value, source in rows}
+
+    def _get(self, kind: Kind, key: str) -> Entry | None:
+        with self._guard() as conn:
+            row = conn.execute(
+                "SELECT value, source FROM persona_registry WHERE kind = ? AND key = ?",
+                (kind, key),
+            ).fetchone()
+        return Entry(*row) if row else None
 
     def _apply(self, kind: Kind, puts: Mapping[str, Entry], deletes: frozenset[str]) -> None:
         with self._guard() as conn:
