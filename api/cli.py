@@ -239,6 +239,39 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+@app.command()
+def mcp(
+    key: Annotated[
+        str | None,
+        typer.Option(envvar="DISTILLER_API_KEY", help="API key whose scopes and ACL apply."),
+    ] = None,
+) -> None:
+    """Serve the MCP tools over stdio for a local agent (one process per data dir)."""
+    import anyio
+
+    from memory import StoreLockedError
+
+    from .auth import AuthError
+    from .mcp_server import build_mcp
+    from .state import Services
+
+    if not key:
+        raise _fail("set DISTILLER_API_KEY (or --key) to a key from `distill keys create`")
+    settings = Settings()
+    try:
+        services = Services.open(settings)
+    except StoreLockedError as exc:
+        raise _fail(f"{exc}; or point your agent at the running service's /mcp over HTTP") from None
+    try:
+        api_key = services.keys.verify(key)
+        server = build_mcp(lambda: services, fixed_key=api_key)
+        anyio.run(server.run_stdio_async)
+    except AuthError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        services.close()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
