@@ -6,8 +6,11 @@ One registry per app (not the global default), so two apps in one process (tests
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from distiller import Distillation
@@ -40,21 +43,17 @@ class Metrics:
         self.tokens_saved = Counter(
             "distiller_tokens_saved", "Tokens readers did not have to read", registry=self.registry
         )
-        self.fallbacks = Counter(
-            "distiller_engine_fallbacks",
-            "LLM results replaced by the offline engine",
-            ["reason"],
-            registry=self.registry,
-        )
 
     def distilled(self, result: Distillation) -> None:
-        """Count one distillation's tokens (and a fallback when the notes report one)."""
+        """Count one distillation's tokens."""
         self.tokens_in.inc(result.tokens_in)
         self.tokens_out.inc(result.tokens_out)
         self.tokens_saved.inc(max(0, result.tokens_in - result.tokens_out))
-        for note in result.notes:
-            if note.startswith("llm fallback"):
-                self.fallbacks.labels(reason=note.split(":", 1)[-1].strip()[:40]).inc()
+
+    def watch_engine(self, engine: object) -> None:
+        """Expose an LLM engine's own counters (calls, tokens, cost, fallbacks) at scrape time."""
+        if hasattr(engine, "stats"):
+            self.registry.register(_EngineCollector(engine))  # type: ignore[arg-type]
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -87,3 +86,37 @@ class MetricsMiddleware:
             name = getattr(route, "path", None) or "unmatched"
             self.metrics.requests.labels(name, scope["method"], str(status)).inc()
             self.metrics.latency.labels(name).observe(time.perf_counter() - start)
+
+
+class _EngineCollector:
+    """Reads `engine.stats` when Prometheus scrapes, so the engine stays free of metrics code."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        stats = self.engine.stats
+        for name, help_text in (
+            ("calls", "LLM completions received"),
+            ("retries", "LLM requests re-sent"),
+            ("repairs", "repair requests after a guard finding"),
+            ("guard_rejections", "LLM outputs the faithfulness guard rejected"),
+            ("cache_hits", "distillations served from the LLM cache"),
+            ("prompt_tokens", "LLM prompt tokens"),
+            ("completion_tokens", "LLM completion tokens"),
+            ("cost_usd", "LLM cost in US dollars"),
+        ):
+            yield CounterMetricFamily(
+                f"distiller_llm_{name}", help_text, value=getattr(stats, name)
+            )
+        fallbacks = CounterMetricFamily(
+            "distiller_engine_fallbacks",
+            "LLM results replaced by the offline engine",
+            labels=["reason"],
+        )
+        for reason, count in sorted(stats.fallbacks.items()):
+            fallbacks.add_metric([reason], count)
+        yield fallbacks

@@ -15,7 +15,27 @@ from distiller.thread import Source
 
 from .settings import Settings
 
-__all__ = ["DistillService"]
+__all__ = ["DistillService", "make_engine"]
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The LLM engine (with its offline fallback) when a key or base URL is set; else offline."""
+    offline = OfflineEngine(max_input_chars=settings.max_input_chars)
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if not key and not settings.openai_base_url:
+        return offline
+    from distiller.llm import LLMEngine
+
+    return LLMEngine(
+        # Local servers (Ollama, vLLM) take any key; the SDK insists on one.
+        api_key=key or "not-needed",
+        base_url=settings.openai_base_url,
+        model=settings.model,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        fallback=offline,
+        max_input_chars=settings.max_input_chars,
+    )
 
 
 class DistillService:
@@ -23,7 +43,7 @@ class DistillService:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or OfflineEngine(max_input_chars=settings.max_input_chars)
+        self.engine = engine or make_engine(settings)
         self.custom_personas: dict[str, Persona] = {}
 
     def persona(self, name: str | None) -> Persona | None:

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "DISTILLER_OPENAI_API_KEY")
     )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "DISTILLER_OPENAI_BASE_URL"),
+        description="any OpenAI-compatible server: OpenAI, Azure, vLLM, Ollama, llama.cpp",
+    )
+    model: str = Field(
+        default="gpt-4o-mini", validation_alias=AliasChoices("DISTILLER_MODEL", "model")
+    )
+    llm_timeout: float = Field(default=15.0, gt=0, description="seconds per distillation, total")
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "DISTILLER_SLACK_BOT_TOKEN")
     )

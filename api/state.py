@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from distiller import Embedder, HashingEmbedder, MiniLMEmbedder
+from distiller import Embedder, HashingEmbedder, MiniLMEmbedder, OfflineEngine
 from memory import FaissStore, MemoryStore
 
 from .auth import KeyStore
@@ -53,19 +53,23 @@ class Services:
         except BaseException:
             keys.close()
             raise
+        distill = distill or DistillService(settings)
+        metrics = metrics or Metrics()
+        metrics.watch_engine(distill.engine)
         return cls(
             settings=settings,
-            distill=distill or DistillService(settings),
+            distill=distill,
             keys=keys,
             memory=memory,
             embedder=embedder,
             limiter=RateLimiter(settings.rate_limit_per_minute),
-            metrics=metrics or Metrics(),
+            metrics=metrics,
         )
 
     def warm(self) -> None:
         """Load the tokenizer and the embedding model now rather than on the first request."""
-        self.distill.distill("Warm up: the deploy failed at 14:05.")
+        # The offline engine, never the LLM: warming must not spend tokens or need a network.
+        OfflineEngine().distill("Warm up: the deploy failed at 14:05.")
         self.embedder.embed_one("warm up")
 
     def close(self) -> None:
