@@ -1,0 +1,343 @@
+"""A loopback fake of the Slack Web API (and of `response_url`) for tests and benchmarks.
+
+The real `slack_sdk` clients talk to it over a socket (`AsyncWebClient(base_url=server.api_url)`,
+`AsyncWebhookClient(server.response_url("x"))`), so tests exercise the SDK's HTTP stack, its
+error mapping and its rate-limit retry handler. It speaks the protocol the SDK expects: POST
+`/api/<method>` with a form or JSON body, a token in `Authorization: Bearer` or the form,
+`{"ok": true, ...}` or `{"ok": false, "error": "..."}` with status 200, 429 + Retry-After when
+rate limited. `response_url` endpoints (`/response/<id>`) answer "ok" as Slack's do.
+
+Workspace state is plain data a test sets up:
+
+    server.add_channel("C1", "infra-oncall", private=False, member=True)
+    server.add_message("C1", "1712.0001", "text", user="U1", thread_ts=None, bot_id=None)
+
+Failures are scripted per method, consumed in order: `server.fail("conversations.replies",
+"not_in_channel")`, `server.rate_limit("chat.postMessage", retry_after=1)`. A channel the bot
+is not a member of answers `not_in_channel` (public) or `channel_not_found` (private), as Slack
+does. Every call is recorded (with a monotonic timestamp) before it is answered; tests wait on
+`server.wait_for(...)`, a bounded wait on a condition, never a sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlackServer"]
+
+TEAM_ID = "T0FAKE0001"
+BOT_USER_ID = "U0BOT00001"
+BOT_ID = "B0BOT00001"
+APP_ID = "A0APP00001"
+_READS = {"conversations.history", "conversations.replies"}
+_WRITES = {"chat.postMessage", "chat.postEphemeral"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the server received it: the API method (or `response_url` id) and body."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float  # time.monotonic() on arrival
+    status: int = 200
+
+    @property
+    def token(self) -> str | None:
+        auth = self.headers.get("authorization", "")
+        return auth.removeprefix("Bearer ") if auth else self.params.get("token")
+
+    def json_param(self, name: str) -> Any:
+        """A parameter the SDK may send JSON-encoded in a form (blocks, metadata) or as JSON."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str
+    private: bool = False
+    member: bool = True
+    topic: str = ""
+    purpose: str = ""
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Scripted:
+    status: int
+    body: dict[str, Any] | str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlackServer:
+    """Start with `with FakeSlackServer() as server:` (or `start()`/`stop()`); binds port 0."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.calls: list[Call] = []
+        self.channels: dict[str, _Channel] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self._scripts: dict[str, deque[_Scripted]] = defaultdict(deque)
+        self._cond = threading.Condition()
+        self._ts_counter = 0
+        self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    # Lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeSlackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The `base_url` for slack_sdk clients (it must end with a slash)."""
+        return self.url + "/api/"
+
+    def response_url(self, name: str) -> str:
+        """A `response_url` for a payload; what is posted to it is recorded as `response:<name>`."""
+        return f"{self.url}/response/{name}"
+
+    # Workspace state ---------------------------------------------------------------------------
+
+    def add_channel(self, channel_id: str, name: str, **options: Any) -> None:
+        self.channels[channel_id] = _Channel(channel_id, name, **options)
+
+    def add_user(self, user_id: str, name: str, **profile: Any) -> None:
+        self.users[user_id] = {"id": user_id, "name": name, "real_name": name, **profile}
+
+    def add_message(self, channel_id: str, ts: str, text: str, **fields: Any) -> dict[str, Any]:
+        message = {"type": "message", "ts": ts, "text": text}
+        message.update({k: v for k, v in fields.items() if v is not None})
+        self.channels[channel_id].messages[ts] = message
+        return message
+
+    # Scripts -----------------------------------------------------------------------------------
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
+        for _ in range(times):
+            self._scripts[method].append(_Scripted(200, {"ok": False, "error": error}))
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` (or `response:<name>`, or `response:*`) get 429."""
+        for _ in range(times):
+            self._scripts[method].append(
+                _Scripted(
+                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+                )
+            )
+
+    # Observing ---------------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until `count` calls of `method` (matching `where`) arrived; AssertionError after
+        `timeout` seconds, listing what did arrive."""
+
+        def matching() -> list[Call]:
+            return [
+                c
+                for c in self.calls
+                if (c.method == method or (method == "response:*" and c.method[:9] == "response:"))
+                and (where is None or where(c))
+            ]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(matching()) >= count, timeout):
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"waited {timeout}s for {count} x {method}; got {seen}")
+            return matching()
+
+    # Serving -----------------------------------------------------------------------------------
+
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    def _next_script(self, method: str) -> _Scripted | None:
+        with self._cond:
+            for key in (method, "response:*" if method.startswith("response:") else None):
+                if key and self._scripts[key]:
+                    return self._scripts[key].popleft()
+        return None
+
+    def _next_ts(self) -> str:
+        with self._cond:
+            self._ts_counter += 1
+            return f"{int(time.time())}.{self._ts_counter:06d}"
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The JSON answer of a Web API method, from the workspace state."""
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "url": "https://fake.slack.com/",
+            }
+        if method == "users.info":
+            user = self.users.get(params.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        channel = self.channels.get(params.get("channel", ""))
+        if channel is None or (channel.private and not channel.member):
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.info":
+            return {"ok": True, "channel": _channel_json(channel)}
+        if not channel.member and (method in _READS or method in _WRITES):
+            return {"ok": False, "error": "not_in_channel"}
+        if method == "conversations.history":
+            messages = sorted(channel.messages.values(), key=lambda m: m["ts"], reverse=True)
+            top = [m for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]]
+            limit = int(params.get("limit") or 100)
+            return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
+        if method == "conversations.replies":
+            ts = params.get("ts", "")
+            if ts not in channel.messages:
+                return {"ok": False, "error": "thread_not_found"}
+            thread = [m for m in channel.messages.values() if m.get("thread_ts", m["ts"]) == ts]
+            thread.sort(key=lambda m: m["ts"])
+            return {"ok": True, "messages": thread or [channel.messages[ts]], "has_more": False}
+        if method == "chat.getPermalink":
+            ts = params.get("message_ts", "")
+            link = f"https://fake.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel.id, "permalink": link}
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {
+                "type": "message",
+                "ts": ts,
+                "text": params.get("text", ""),
+                "bot_id": BOT_ID,
+                "app_id": APP_ID,
+                "user": BOT_USER_ID,
+            }
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            channel.messages[ts] = message
+            return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def _channel_json(channel: _Channel) -> dict[str, Any]:
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "is_channel": not channel.private,
+        "is_group": channel.private,
+        "is_private": channel.private,
+        "is_member": channel.member,
+        "topic": {"value": channel.topic},
+        "purpose": {"value": channel.purpose},
+    }
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        data = json.loads(raw)
+        return data if isinstance(data, dict) else {"_body": data}
+    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+
+
+def _handler_for(server: FakeSlackServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet in test output
+            pass
+
+        def setup(self) -> None:
+            super().setup()
+            # Small JSON answers: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms a call.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_GET(self) -> None:  # the SDK sends some methods as GET with a query string
+            self._serve(dict(parse_qsl(urlsplit(self.path).query)))
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            self._serve({**query, **_parse_body(raw, self.headers.get("content-type", ""))})
+
+        def _serve(self, params: dict[str, Any]) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith("/api/"):
+                method = path.removeprefix("/api/")
+            elif path.startswith("/response/"):
+                method = "response:" + path.removeprefix("/response/")
+            else:
+                self._send(404, {"ok": False, "error": "not_found"})
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            scripted = server._next_script(method)
+            status = scripted.status if scripted else 200
+            server._record(Call(method, params, headers, time.monotonic(), status))
+            if scripted is not None:
+                self._send(scripted.status, scripted.body, scripted.headers)
+            elif method.startswith("response:"):
+                self._send(200, "ok")
+            elif not (
+                params.get("token") or headers.get("authorization", "").startswith("Bearer ")
+            ):
+                self._send(200, {"ok": False, "error": "not_authed"})
+            else:
+                self._send(200, server.answer(method, params))
+
+        def _send(
+            self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None
+        ) -> None:
+            is_text = isinstance(body, str)
+            data = (body if is_text else json.dumps(body)).encode()  # type: ignore[union-attr]
+            self.send_response(status)
+            ctype = "text/html" if is_text else "application/json; charset=utf-8"
+            self.send_header("content-type", ctype)
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
