@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .partitions import inner_products
 from .record import Record, Source
 
 __all__ = [
@@ -193,9 +194,11 @@ def plan_batch(
         pairs = zip(records, vectors, strict=True)
         return [plan_write(record, vector, [], policy) for record, vector in pairs]
     fetched = lookup(list(range(len(records))), neighbours)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    similar = inner_products(vectors, vectors)  # cosines within the batch
     latest: dict[str, Record] = {}  # records the batch inserted or changed, as they are now
     retired: dict[str, set[str]] = {}  # visibility -> stored records the batch made history
-    inserted: dict[str, list[tuple[str, np.ndarray]]] = {}  # visibility -> (id, vector)
+    inserted: dict[str, list[tuple[str, int]]] = {}  # visibility -> (id, position in batch)
     mine: set[str] = set()  # ids the batch inserted
     plans = []
     for position, (record, vector) in enumerate(zip(records, vectors, strict=True)):
@@ -208,16 +211,16 @@ def plan_batch(
         candidates = [
             (latest.get(old.id, old), score) for old, score in stored if old.id not in gone
         ]
-        for record_id, other in inserted.get(visibility, ()):
+        for record_id, earlier in inserted.get(visibility, ()):
             if latest[record_id].is_current:
-                candidates.append((latest[record_id], float(np.dot(other, vector))))
+                candidates.append((latest[record_id], float(similar[position, earlier])))
         candidates.sort(key=lambda pair: pair[1], reverse=True)
         plan = plan_write(record, vector, candidates[:neighbours], policy)
         plans.append(plan)
-        for new, new_vector in plan.inserts:
+        for new, _ in plan.inserts:
             latest[new.id] = new
             mine.add(new.id)
-            inserted.setdefault(new.visibility.key, []).append((new.id, new_vector))
+            inserted.setdefault(new.visibility.key, []).append((new.id, position))
         for changed in plan.updates:
             latest[changed.id] = changed
             if changed.id not in mine and not changed.is_current:

@@ -257,24 +257,27 @@ class FaissStore(MemoryStore):
         with self._lock:
             self._check_open()
             db = self._db
-            # What the index must do once the transaction is durable, in order.
-            steps: list[tuple[str, int, PartitionKey | None, np.ndarray | None]] = []
+            # What the index must do once the transaction is durable: new rows, then re-filed
+            # (key) or removed (None) rows in order. New rows go first, in one call: a later step
+            # of the same batch may refer to them, and nothing earlier does.
+            added: list[tuple[int, PartitionKey, np.ndarray]] = []
+            changed: list[tuple[int, PartitionKey | None]] = []
             try:
                 db.execute("BEGIN IMMEDIATE")
                 for plan in plans:
                     for record, vector in plan.inserts:
-                        steps.append(("add", self._insert(record, vector), _key(record), vector))
+                        added.append((self._insert(record, vector), _key(record), vector))
                     for record in plan.updates:
                         rid = self._update(record)
                         if rid is not None:
-                            steps.append(("move", rid, _key(record), None))
+                            changed.append((rid, _key(record)))
                     for record_id in plan.deletes:
                         row = db.execute(
                             "SELECT rid FROM records WHERE id = ?", (record_id,)
                         ).fetchone()
                         if row:
                             db.execute("DELETE FROM records WHERE rid = ?", (row[0],))
-                            steps.append(("remove", row[0], None, None))
+                            changed.append((row[0], None))
                 db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -283,16 +286,18 @@ class FaissStore(MemoryStore):
                 raise _translate(exc, self.data_dir / DB_NAME) from exc
             # Durable from here on; the index follows. A crash before this point is repaired at
             # the next open, because the snapshot's generation no longer matches.
-            for action, rid, key, row in steps:
+            if added:
+                self._index.add(
+                    np.array([rid for rid, _, _ in added], dtype=np.int64),
+                    np.stack([vector for _, _, vector in added]),
+                    [key for _, key, _ in added],
+                )
+            for rid, key in changed:
                 self._cache.pop(rid, None)
-                if action == "add":
-                    assert key is not None and row is not None
-                    self._index.add(np.array([rid], dtype=np.int64), row[None, :], [key])
-                elif action == "move":
-                    assert key is not None
-                    self._index.move(rid, key)
-                else:
+                if key is None:
                     self._index.remove([rid])
+                else:
+                    self._index.move(rid, key)
 
     def _insert(self, record: Record, vector: np.ndarray) -> int:
         cursor = self._db.execute(

@@ -11,7 +11,7 @@ Scoring uses faiss's single-threaded SIMD kernel (`fvec_inner_products_ny`), not
 nor a threaded BLAS call: one query's scan is memory-bound, and on a busy 2-core host a parallel
 region waits for a descheduled thread (measured: p95 8 ms for a filtered IndexIDMap search of 300
 vectors, 0.1 ms single-threaded). Many-query scans (the consolidation lookups of a batch) use the
-same kernel block by block rather than a threaded BLAS product, for the same reason.
+same kernel block by block unless the product is big (`inner_products`).
 
 An append grows its partition geometrically (amortised O(1)); a removal moves the partition's last
 row into the hole. Nothing here is durable: SQLite is the source of truth (see faiss_store.py) and
@@ -28,10 +28,11 @@ import numpy as np
 
 from .acl import Readable
 
-__all__ = ["Partition", "PartitionKey", "PartitionedIndex"]
+__all__ = ["Partition", "PartitionKey", "PartitionedIndex", "inner_products"]
 
 _MIN_CAPACITY = 8
 _BLOCK = 1024  # rows per block of a many-query scan: 1.5 MB of float32, cache-resident
+_BLAS_WORK = 1 << 17  # rows x queries from which one BLAS product beats the kernel loop
 
 
 @dataclass(frozen=True)
@@ -100,22 +101,8 @@ class Partition:
             )
 
     def scores_many(self, queries: np.ndarray, out: np.ndarray) -> None:
-        """`scores` for each row of `queries` into the rows of `out` (its rows contiguous).
-        Block by block, so a block is read from memory once and from cache by every query:
-        single-threaded like `scores` (a threaded BLAS product of these small matrices took
-        ~1 ms of thread wake-up each on a busy host, measured)."""
-        dimension = self.vectors.shape[1]
-        for start in range(0, self.size, _BLOCK):
-            stop = min(start + _BLOCK, self.size)
-            block = faiss.swig_ptr(self.vectors[start:stop])
-            for query, row in zip(queries, out, strict=True):
-                faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
-                    faiss.swig_ptr(row[start:stop]),
-                    faiss.swig_ptr(query),
-                    block,
-                    dimension,
-                    stop - start,
-                )
+        """`scores` for each row of `queries` into the rows of `out` (its rows contiguous)."""
+        inner_products(queries, self.vectors[: self.size], out)
 
 
 class PartitionedIndex:
@@ -299,6 +286,35 @@ class PartitionedIndex:
         row_of = np.zeros(size, dtype=np.int32)
         row_of[: len(self._row_of)] = self._row_of
         self._part_of, self._row_of = part_of, row_of
+
+
+def inner_products(
+    queries: np.ndarray, rows: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    """`queries @ rows.T` (float32, C-contiguous rows) into `out`, each of whose rows must be
+    contiguous. Small products run block by block through faiss's single-threaded kernel, a
+    block read from memory once and from cache by every query: numpy's threaded BLAS took ~30 ms
+    for a 64x64x384 product whenever a busy 2-core host descheduled one of its threads
+    (measured; 0.05 ms otherwise). Large products are still worth BLAS."""
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    if out is None:
+        out = np.empty((len(queries), len(rows)), dtype=np.float32)
+    if len(rows) * len(queries) >= _BLAS_WORK:
+        np.matmul(queries, rows.T, out=out)
+        return out
+    dimension = queries.shape[1]
+    for start in range(0, len(rows), _BLOCK):
+        stop = min(start + _BLOCK, len(rows))
+        block = faiss.swig_ptr(rows[start:stop])
+        for query, row in zip(queries, out, strict=True):
+            faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
+                faiss.swig_ptr(row[start:stop]),
+                faiss.swig_ptr(query),
+                block,
+                dimension,
+                stop - start,
+            )
+    return out
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
