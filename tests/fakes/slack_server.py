@@ -16,7 +16,8 @@ Failures are scripted per method, consumed in order: `server.fail("conversations
 "not_in_channel")`, `server.rate_limit("chat.postMessage", retry_after=1)`. A channel the bot
 is not a member of answers `not_in_channel` (public) or `channel_not_found` (private), as Slack
 does. Every call is recorded (with a monotonic timestamp) before it is answered; tests wait on
-`server.wait_for(...)`, a bounded wait on a condition, never a sleep.
+`server.wait_for(...)`, a bounded wait on a condition, never a sleep. `pause()` holds every
+Web API answer until `resume()`, to prove that something (an ack) does not wait on Slack.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class FakeSlackServer:
         self._scripts: dict[str, deque[_Scripted]] = defaultdict(deque)
         self._cond = threading.Condition()
         self._ts_counter = 0
+        self._open = threading.Event()
+        self._open.set()
         self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -154,6 +157,20 @@ class FakeSlackServer:
                     429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
                 )
             )
+
+    def pause(self) -> None:
+        """Hold every Web API answer (not response_url) until `resume()`: proves that nothing
+        waits on the Web API, e.g. a Slack ack. Calls are still recorded on arrival."""
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
+    def reset(self) -> None:
+        """Forget recorded calls and pending scripts (workspace state stays)."""
+        with self._cond:
+            self.calls.clear()
+            self._scripts.clear()
 
     # Observing ---------------------------------------------------------------------------------
 
@@ -315,6 +332,8 @@ def _handler_for(server: FakeSlackServer) -> type[BaseHTTPRequestHandler]:
             scripted = server._next_script(method)
             status = scripted.status if scripted else 200
             server._record(Call(method, params, headers, time.monotonic(), status))
+            if not method.startswith("response:"):
+                server._open.wait(timeout=30)
             if scripted is not None:
                 self._send(scripted.status, scripted.body, scripted.headers)
             elif method.startswith("response:"):
