@@ -206,3 +206,15 @@ def blocks_text(blocks: list[dict[str, Any]]) -> str:
             text = element.get("text")
             out.append(text["text"] if isinstance(text, dict) else str(text or ""))
     return "\n".join(out)
+
+
+def eventually(check: Any, timeout: float = 10.0) -> Any:
+    """`check()`'s first truthy value, polled (bounded) for work that ends after its last call
+    to Slack, e.g. a counter bumped once the answer is posted."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, f"condition not met within {timeout}s"
+            return value
+        time.sleep(0.01)
