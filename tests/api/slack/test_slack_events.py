@@ -120,10 +120,7 @@ def test_edits_replace_and_deletions_remove_the_record(auto_on: Slack) -> None:
         "previous_message": event,
     }
     slack.event(changed, "Ev-edit-1")
-    (second,) = eventually(
-        lambda: [r for r in _records(slack, event["ts"]) if r.text != first.text]
-    )
-    assert "release" in second.text.lower() or second.text != first.text
+    eventually(lambda: [r for r in _records(slack, event["ts"]) if r.text != first.text])
     assert len(_records(slack, event["ts"])) == 1  # the old wording is gone
     deleted = {
         "type": "message",
