@@ -38,6 +38,7 @@ SLACK_URL = "https://app.slack.com/client/T0ACME/C0INCIDENTS"
 
 SHORT_TS = "1717000000.000100"
 AGENT_TS = "1717000100.000200"
+GROUPED_TS = "1717000160.000250"  # the same app again: no sender or APP badge of its own
 HUMAN_TS = "1717000200.000300"
 MARKUP_TS = "1717000300.000400"
 LATE_TS = "1717000400.000500"
@@ -194,19 +195,21 @@ def test_action_only_on_long_messages_and_badge_on_flagged_ones(slack: Page) -> 
     expect(human.locator(".sd-action")).to_have_text("Distill")
     # One scan handles every rendered message, so the short one has been judged by now.
     expect(message(slack, SHORT_TS).locator(".sd-root")).to_have_count(0)
-    expect(slack.locator(".sd-action")).to_have_count(3)
+    expect(slack.locator(".sd-action")).to_have_count(4)
 
-    # The agent message and the human one are scored in the same batch: once the badge shows on
-    # the first, the second's verdict (not flagged) has arrived too.
+    # All long messages are scored in one batch: once the badge shows on the first, every
+    # verdict has arrived, including "not flagged" for the person's message.
     badge = agent.locator(".sd-badge")
     expect(badge).to_be_visible()
     expect(badge).to_have_attribute("title", re.compile(r"agent", re.I))
     expect(human.locator(".sd-badge")).to_be_hidden()
+    # Flagged only as an app's message: the sender comes from the message it is grouped under.
+    expect(message(slack, GROUPED_TS).locator(".sd-badge")).to_be_visible()
     shoot(slack, "01-actions-and-badge")
 
 
 def test_messages_added_later_get_the_action(slack: Page) -> None:
-    expect(slack.locator(".sd-action")).to_have_count(3)
+    expect(slack.locator(".sd-action")).to_have_count(4)
     slack.evaluate(
         """() => {
             const item = document.getElementById('late-message').content.cloneNode(true);

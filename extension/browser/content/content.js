@@ -32,11 +32,10 @@
     for (const container of SlackDom.messages()) {
       if (short.has(container) || container.querySelector(".sd-root")) continue;
       const info = SlackDom.read(container);
-      if (!info || !info.ts || info.visibleLength < minChars) {
-        short.add(container);
-        continue;
-      }
-      attach(container, info);
+      // No text or ts yet (a placeholder Slack fills in later): look again on the next scan.
+      if (!info || !info.ts) continue;
+      if (info.visibleLength < minChars) short.add(container);
+      else attach(container, info);
     }
   }
 

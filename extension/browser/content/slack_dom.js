@@ -9,6 +9,9 @@ const SlackDom = (() => {
   const MESSAGE = '[data-qa="message_container"]';
   const BLOCKS = ".c-message_kit__blocks";
   const APP_BADGE = '.c-app_badge, [data-qa="message_sender_app_badge"]';
+  const SENDER = '[data-qa="message_sender"]';
+  const LIST_ITEM = '[data-qa="virtual-list-item"]';
+  const GROUP_LOOKBACK = 20; // list items to walk back for a grouped message's sender
   const TS = /^\d{9,}\.\d+$/;
   const OURS = "sd-root"; // the extension's own nodes: never read back as message text
 
@@ -31,7 +34,7 @@ const SlackDom = (() => {
       blocks,
       text,
       visibleLength: (blocks.innerText || blocks.textContent || "").replace(/\s+/g, " ").trim().length,
-      postedByApp: container.querySelector(APP_BADGE) !== null,
+      postedByApp: postedByApp(container),
       mentions,
     };
   }
@@ -43,6 +46,19 @@ const SlackDom = (() => {
       container.querySelector("a.c-timestamp[data-ts]")?.dataset.ts,
     ];
     return candidates.find((ts) => ts && TS.test(ts)) ?? null;
+  }
+
+  // Slack groups consecutive messages of one sender: only the first shows the name and the APP
+  // badge. A grouped message takes its sender from the nearest earlier message that has one.
+  function postedByApp(container) {
+    if (container.querySelector(SENDER)) return container.querySelector(APP_BADGE) !== null;
+    let item = container.closest(LIST_ITEM);
+    for (let i = 0; item && i < GROUP_LOOKBACK; i++) {
+      item = item.previousElementSibling;
+      const sender = item?.querySelector(SENDER);
+      if (sender) return sender.querySelector(APP_BADGE) !== null;
+    }
+    return false;
   }
 
   function channelOf(container) {
