@@ -154,13 +154,18 @@ def shipped_in_sample(samples: list[fd.Sample]) -> dict[str, Any]:
     }
 
 
-def _rate(texts: list[str], repeats: int = 3) -> float:
-    best = float("inf")
+def _rate(texts: list[str], repeats: int = 3) -> tuple[float, float]:
+    """Best-of-`repeats` messages per wall-clock second and per CPU second of this process.
+
+    CPU time is the steadier number on a shared machine: other jobs stretch the wall clock.
+    """
+    wall = cpu = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         detect_many(texts)
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return len(texts) / wall, len(texts) / cpu
 
 
 def _chunk_rate(texts: list[str]) -> int:
@@ -183,10 +188,12 @@ def speed(texts: list[str]) -> dict[str, Any]:
         start = time.perf_counter()
         done = sum(pool.map(_chunk_rate, chunks))
         parallel = done / (time.perf_counter() - start)
+    wall, cpu = _rate(texts)
     return {
         "messages": len(texts),
         "mean_chars": float(np.mean([len(t) for t in texts])),
-        "batched_one_process_per_s": _rate(texts),
+        "batched_one_process_per_s": wall,
+        "batched_one_process_per_cpu_s": cpu,
         "batched_2_processes_per_s": parallel,
         "one_by_one_per_s": single,
         "cpus": os.cpu_count(),
@@ -195,10 +202,10 @@ def speed(texts: list[str]) -> dict[str, Any]:
 
 
 def embeddings_eval(samples: list[fd.Sample]) -> dict[str, Any]:
-    """Does MiniLM pay for itself? Style features with vs without the sentence embedding.
+    """Does MiniLM pay for itself? The shipped recipe with and without the sentence embedding.
 
-    Same splits as above; the embedding is appended to the standardised style features of a
-    plain logistic regression. Also the per-message cost of embedding on this machine.
+    Same held-out domains as above; the 384-d embedding is appended to the recipe's design
+    (standardised style features and their length-regime terms). Also the cost per message.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -210,15 +217,16 @@ def embeddings_eval(samples: list[fd.Sample]) -> dict[str, Any]:
     start = time.perf_counter()
     vectors = embedder.embed(texts)
     per_message_ms = 1000 * (time.perf_counter() - start) / len(texts)
-    x, _ = fd.featurise(texts)
+    x, words = fd.featurise(texts)
     labels = np.array([s.label for s in samples])
     corpora = np.array([s.corpus for s in samples])
 
     def held_out(train: np.ndarray, test: np.ndarray, with_embedding: bool) -> float:
         mean, std = x[train].mean(axis=0), x[train].std(axis=0)
         std[std < 1e-12] = 1.0
-        z = np.clip((x - mean) / std, -fd.CLIP, fd.CLIP)
-        design = np.hstack([z, vectors]) if with_embedding else z
+        design = fd._design(np.clip((x - mean) / std, -fd.CLIP, fd.CLIP), words)
+        if with_embedding:
+            design = np.hstack([design, vectors])
         model = LogisticRegression(C=fd.C, max_iter=5000).fit(design[train], labels[train])
         return auroc(labels[test], model.decision_function(design[test]))
 
@@ -284,6 +292,8 @@ def markdown(report: dict[str, Any]) -> str:
     rows += [
         f"| speed, text-only `detect_many`, 1 process (msgs/s) | {one:,.0f} | | "
         f">= {TARGET_RATE:,} | {_ok(one >= TARGET_RATE)} |",
+        f"| speed, text-only `detect_many`, per CPU-second of one process | "
+        f"{spd['batched_one_process_per_cpu_s']:,.0f} | | | |",
         f"| speed, text-only `detect_many`, 2 processes (msgs/s) | {two:,.0f} | | "
         f">= {TARGET_RATE:,} | {_ok(two >= TARGET_RATE)} |",
         f"| speed, one `detect()` call at a time (msgs/s) | {spd['one_by_one_per_s']:,.0f} | | | |",
@@ -292,7 +302,7 @@ def markdown(report: dict[str, Any]) -> str:
     if emb:
         for domain in fd.FDG_DOMAINS:
             rows.append(
-                f"| MiniLM check, {domain} held out: style only / style + MiniLM AUROC | "
+                f"| MiniLM check, {domain} held out: shipped recipe / + MiniLM AUROC | "
                 f"{_fmt(emb[domain]['style_only'])} / {_fmt(emb[domain]['style_plus_minilm'])} "
                 "| | must gain to ship | |"
             )

@@ -65,7 +65,7 @@ def _as_message(item: Message | str) -> Message:
         return item
     if isinstance(item, str):
         return Message(text=item)
-    raise TypeError(f"detect() takes a Message or a str, not {type(item).__name__}")
+    raise TypeError(wording.BAD_MESSAGE_TYPE.format(kind=type(item).__name__))
 
 
 def _threshold(value: float | None) -> float:

@@ -1,8 +1,8 @@
 """Style and verbosity features of one message, plus the evidence behind them.
 
 `extract` turns a message text into a fixed-length vector (`FEATURE_NAMES`, rates normalised by
-words or sentences so that length is one feature of its own) and a `Evidence` record of what was
-found, which the reasons quote. One pass over the words, a handful of module-level regexes.
+words or sentences so that length is one feature of its own) and an `Evidence` record of what
+was found, which the reasons quote. One pass over the words, a handful of module-level regexes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from . import lexicon
 from .layout import Layout, read_layout
@@ -227,7 +228,7 @@ def extract(text: str) -> tuple[list[float], Evidence]:
     sentences = _sentences(layout.lines)
     sentence_words = [_WORD.findall(s) for s in sentences]
     lengths = [len(sw) for sw in sentence_words if sw]
-    words = [w for sw in sentence_words for w in sw]
+    words = list(chain.from_iterable(sentence_words))
     lower_words = " ".join(words).lower().replace("’", "'").split()
     counts = Counter(lower_words)
     n = len(words)
@@ -250,7 +251,8 @@ def extract(text: str) -> tuple[list[float], Evidence]:
         cv = math.sqrt(sum((x - mean_len) ** 2 for x in lengths) / len(lengths)) / mean_len
     else:
         cv = _CV_FILL
-    proper = sum(1 for sw in sentence_words for w in sw[1:] if w[0].isupper() and w[1:].islower())
+    # Capitalised words inside a sentence: names ("Priya", "Grafana"), not "I" or "API".
+    proper = sum(1 for sw in sentence_words for w in sw[1:] if len(w) > 1 and w.istitle())
     starts = [s for s in sentences if s[:1].isalpha()]
     lower_start = sum(1 for s in starts if s[0].islower())
     pronoun_start = sum(1 for sw in sentence_words if sw and sw[0] in _PRONOUN_STARTS)

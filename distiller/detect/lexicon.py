@@ -155,6 +155,7 @@ for _index, (_trigger_words, _) in enumerate(
 ):
     for _word in _trigger_words.split():
         _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _index)
+_TRIGGER_WORDS = frozenset(_TRIGGERS)
 
 
 def find_phrases(lower: str, words: Iterable[str]) -> list[tuple[str, int, int]]:
@@ -162,7 +163,10 @@ def find_phrases(lower: str, words: Iterable[str]) -> list[tuple[str, int, int]]
 
     `lower` is the lower-cased text (straight apostrophes), `words` its distinct words.
     """
-    candidates = sorted({i for w in words for i in _TRIGGERS.get(w, ())})
+    hits = _TRIGGER_WORDS.intersection(words)
+    if not hits:
+        return []
+    candidates = sorted({i for w in hits for i in _TRIGGERS[w]})
     found: list[tuple[int, int, str]] = []
     for i in candidates:
         kind, pattern = _PATTERNS[i]

@@ -11,6 +11,7 @@ MODEL_FEATURES_CHANGED = (
     "regenerate them with `python bench/fit_detector.py`"
 )
 BAD_THRESHOLD = "threshold must be between 0 and 1, got {value!r}"
+BAD_MESSAGE_TYPE = "detect() takes a Message or a str (the message's mrkdwn text), not {kind}"
 
 # Reasons: signals first, then size, then notes about what could not be judged, then the verdict.
 APP = "posted by an app ({name})"
