@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 from distiller.embed import Embedder, HashingEmbedder, MiniLMEmbedder  # noqa: E402
 from memory import Draft, FaissStore, PgVectorStore, Principal, Source, Visibility  # noqa: E402
 from memory.faiss_store import DB_NAME  # noqa: E402
+from memory.ivf import DEFAULT_IVF_THRESHOLD  # noqa: E402
+from memory.partitions import PartitionedIndex, PartitionKey  # noqa: E402
 from memory.record import Record  # noqa: E402
 
 DIM = 384
@@ -98,6 +100,20 @@ def build_faiss_dir(path: Path, vectors: np.ndarray) -> None:
     db.close()
 
 
+def _truth(vectors: np.ndarray, subset: np.ndarray, queries: np.ndarray) -> list[np.ndarray]:
+    """Exact top-K ids (row + 1) among `subset` rows for each query, by brute force."""
+    best_ids = np.empty((len(queries), 0), dtype=np.int64)
+    best_scores = np.empty((len(queries), 0), dtype=np.float32)
+    for start in range(0, len(subset), 100_000):
+        rows = subset[start : start + 100_000]
+        scores = np.concatenate([best_scores, queries @ vectors[rows].T], axis=1)
+        ids = np.concatenate([best_ids, np.broadcast_to(rows, (len(queries), len(rows)))], axis=1)
+        top = np.argsort(-scores, axis=1)[:, :K]
+        best_scores = np.take_along_axis(scores, top, axis=1)
+        best_ids = np.take_along_axis(ids, top, axis=1)
+    return [row + 1 for row in best_ids]
+
+
 def _pct(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50) * 1e3), float(np.percentile(values, 95) * 1e3)
 
@@ -163,8 +179,8 @@ def bench_faiss(n: int, rng: np.random.Generator) -> dict:
     owned = _owned(n, CALLER)
     wide = _owned(n, WIDE)
     queries = _vectors(rng, QUERIES)
-    truth = [owned[np.argsort(-(vectors[owned] @ q))[:K]] + 1 for q in queries]
-    wide_truth = [wide[np.argsort(-(vectors[wide] @ q))[:K]] + 1 for q in queries]
+    truth = _truth(vectors, owned, queries)
+    wide_truth = _truth(vectors, wide, queries)
     # The post-filter baseline ranks globally with a plain faiss index, then filters.
     flat = faiss.IndexFlatIP(DIM)
     flat.add(vectors)
@@ -181,7 +197,19 @@ def bench_faiss(n: int, rng: np.random.Generator) -> dict:
         store = FaissStore(data, embedder)
         open_s = time.perf_counter() - started
         pre_t, pre_found = _search_timings(store, CALLER, queries)
-        wide_t, wide_found = _search_timings(store, WIDE, queries)
+        wide_paths = {}
+        ivf = store._index.ivf
+        for mode in ("exact", "ivf"):
+            if mode == "ivf" and ivf is None:
+                continue
+            # The bench's switch between the two wide-reader paths (the store picks by itself).
+            store._index.ivf = ivf if mode == "ivf" else None
+            store._index.ivf_min_rows = 1
+            times, found = _search_timings(store, WIDE, queries)
+            p50, p95 = _pct(times)
+            wide_paths[mode] = {"p50_ms": p50, "p95_ms": p95,
+                                "recall_at_10": _recall(found, wide_truth)}  # fmt: skip
+        store._index.ivf = ivf
         owned_ids = set((owned + 1).tolist())
         post_t, post_found = [], []
         for q in queries:
@@ -205,19 +233,64 @@ def bench_faiss(n: int, rng: np.random.Generator) -> dict:
         store._db.close()
         store._dir_lock.release()
     pre50, pre95 = _pct(pre_t)
-    wide50, wide95 = _pct(wide_t)
     post50, post95 = _pct(post_t)
     return {
         "records": n, "owned": len(owned), "wide_owned": len(wide), "build_s": round(build_s, 1),
         "open_rebuild_s": round(open_s, 1), "close_snapshot_s": round(close_s, 1),
         "open_snapshot_s": round(snapshot_open_s, 1), "load_avg_1m": [load, _load()],
         "prefilter": {"p50_ms": pre50, "p95_ms": pre95, "recall_at_10": _recall(pre_found, truth)},
-        "prefilter_wide": {"p50_ms": wide50, "p95_ms": wide95,
-                           "recall_at_10": _recall(wide_found, wide_truth)},
+        "prefilter_wide": wide_paths,
+        "ivf": None if ivf is None else {"nlist": ivf.nlist, "nprobe": ivf.nprobe},
         "postfilter_2k": {"p50_ms": post50, "p95_ms": post95,
                           "recall_at_10": _recall(post_found, truth)},
         "durable_write": durable,
     }  # fmt: skip
+
+
+def _topics(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarray:
+    """Unit vectors around topic centres (cosine ~0.6 to their own), like embeddings of
+    statements about a thousand subjects; uniform random vectors are IVF's worst case."""
+    out = np.empty((n, DIM), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        stop = min(start + 100_000, n)
+        rows = centres[rng.integers(0, len(centres), stop - start)]
+        rows += 1.3 * _vectors(rng, stop - start)
+        out[start:stop] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return out
+
+
+def bench_clustered(n: int, rng: np.random.Generator) -> dict:
+    """Wide readers on topic-clustered vectors, in memory: IVF against the exact scan."""
+    centres = _vectors(rng, 1000)
+    vectors = _topics(rng, n, centres)
+    queries = _topics(rng, QUERIES, centres)
+    index = PartitionedIndex(DIM)
+    keys = {team: PartitionKey(f"team:{team}", "W", True) for team in map(_team, range(200))}
+    index.add(np.arange(1, n + 1), vectors, [keys[_team(i)] for i in range(n)])
+    started = time.perf_counter()
+    index.configure_ivf(min(DEFAULT_IVF_THRESHOLD, n))
+    build_s = time.perf_counter() - started
+    wide = _owned(n, WIDE)
+    truth = _truth(vectors, wide, queries)
+    del vectors
+    readable = WIDE.readable()
+    ivf = index.ivf
+    assert ivf is not None
+    out: dict = {"records": n, "wide_owned": len(wide), "ivf_build_s": round(build_s, 1),
+                 "nlist": ivf.nlist, "nprobe": ivf.nprobe, "load_avg_1m": [_load()]}  # fmt: skip
+    index.ivf_min_rows = 1
+    for mode in ("exact", "ivf"):
+        index.ivf = ivf if mode == "ivf" else None
+        times, found = [], []
+        for q in queries:
+            t = time.perf_counter()
+            hits = index.search(q, readable, K, False)
+            times.append(time.perf_counter() - t)
+            found.append([rid for rid, _ in hits])
+        p50, p95 = _pct(times)
+        out[mode] = {"p50_ms": p50, "p95_ms": p95, "recall_at_10": _recall(found, truth)}
+    out["load_avg_1m"].append(_load())
+    return out
 
 
 def bench_ingest(count: int) -> dict:
@@ -258,7 +331,7 @@ def bench_pgvector(n: int, rng: np.random.Generator) -> dict:
     vectors = _vectors(rng, n)
     owned = _owned(n, CALLER)
     queries = _vectors(rng, QUERIES)
-    truth = [owned[np.argsort(-(vectors[owned] @ q))[:K]] + 1 for q in queries]
+    truth = _truth(vectors, owned, queries)
     with tempfile.TemporaryDirectory() as tmp:
         server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete")
         try:
@@ -312,12 +385,18 @@ def markdown(result: dict) -> str:
     ]
     for row in result["faiss"]:
         load = "–".join(str(x) for x in row["load_avg_1m"])
-        for name, label, owned in (
-            ("prefilter", "pre-filter (visibility partitions, exact)", row["owned"]),
-            ("prefilter_wide", "pre-filter (visibility partitions, exact)", row["wide_owned"]),
-            ("postfilter_2k", "post-filter (faiss top 2k, then filter)", row["owned"]),
-        ):
-            m = row[name]
+        ivf = row.get("ivf") or {}
+        for m, label, owned in (
+            (row["prefilter"], "pre-filter (visibility partitions, exact)", row["owned"]),
+            (row["prefilter_wide"].get("exact"), "pre-filter (visibility partitions, exact)",
+             row["wide_owned"]),
+            (row["prefilter_wide"].get("ivf"),
+             f"pre-filter (IVF-SQ8 + bitmap, nprobe {ivf.get('nprobe')}/{ivf.get('nlist')}, "
+             "exact re-score)", row["wide_owned"]),
+            (row["postfilter_2k"], "post-filter (faiss top 2k, then filter)", row["owned"]),
+        ):  # fmt: skip
+            if m is None:
+                continue
             lines.append(f"| faiss | {row['records']:,} | {label} | {owned:,} | "
                          f"{m['p50_ms']:.2f} | {m['p95_ms']:.2f} | {m['recall_at_10']:.3f} | "
                          f"{load} |")  # fmt: skip
@@ -352,6 +431,22 @@ def markdown(result: dict) -> str:
     for row in result["faiss"]:
         lines.append(f"| {row['records']:,} | {row['open_rebuild_s']} | "
                      f"{row['close_snapshot_s']} | {row['open_snapshot_s']} |")  # fmt: skip
+    if result.get("clustered"):
+        c = result["clustered"]
+        load = "–".join(str(x) for x in c["load_avg_1m"])
+        lines += [
+            "",
+            f"Wide reader ({c['wide_owned']:,} of {c['records']:,} readable) on topic-clustered "
+            f"vectors (1,000 topics; in memory, no SQLite); IVF built in {c['ivf_build_s']} s, "
+            f"nprobe {c['nprobe']}/{c['nlist']}, load {load}:",
+            "",
+            "| path | p50 ms | p95 ms | recall@10 |",
+            "|---|---|---|---|",
+        ]
+        for mode in ("exact", "ivf"):
+            m = c[mode]
+            lines.append(f"| {mode} | {m['p50_ms']:.2f} | {m['p95_ms']:.2f} | "
+                         f"{m['recall_at_10']:.3f} |")  # fmt: skip
     if result.get("ingest"):
         i = result["ingest"]
         load = "–".join(str(x) for x in i["load_avg_1m"])
@@ -367,6 +462,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--pg-size", type=int, default=100_000)
     parser.add_argument("--ingest", type=int, default=512)
+    parser.add_argument("--clustered", type=int, default=1_000_000,
+                        help="records of the clustered wide-reader run (0 skips it)")  # fmt: skip
     args = parser.parse_args()
     rng = np.random.default_rng(5)
     result: dict = {
@@ -378,6 +475,9 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",") if s):
         print(f"faiss {size:,} ...", flush=True)
         result["faiss"].append(bench_faiss(size, rng))
+    if args.clustered:
+        print(f"clustered {args.clustered:,} ...", flush=True)
+        result["clustered"] = bench_clustered(args.clustered, rng)
     if args.pg_size:
         print(f"pgvector {args.pg_size:,} ...", flush=True)
         result["pgvector"] = bench_pgvector(args.pg_size, rng)

@@ -28,6 +28,7 @@ from .acl import Readable
 from .consolidate import ConsolidationPolicy, WritePlan
 from .errors import InvalidRecordError, MemoryStoreError, StoreCorruptError, StoreUnavailableError
 from .filelock import DirectoryLock
+from .ivf import DEFAULT_IVF_MIN_ROWS, DEFAULT_IVF_THRESHOLD
 from .partitions import PartitionedIndex, PartitionKey
 from .record import Record
 from .snapshot import load_snapshot, save_snapshot
@@ -93,7 +94,9 @@ class FaissStore(MemoryStore):
     """File-backed memory in `data_dir` (created if missing); one process per directory.
 
     `synchronous` is SQLite's setting for commits ("FULL" or "NORMAL", see DEFAULT_SYNCHRONOUS);
-    `record_cache` is how many parsed records to keep (0 turns the cache off)."""
+    `record_cache` is how many parsed records to keep (0 turns the cache off). Searches that may
+    read `ivf_min_rows` rows or more use an IVF index (probing `nprobe` lists) once the store
+    holds `ivf_threshold` records (None: always exact); see ivf.py."""
 
     backend = "faiss"
 
@@ -105,6 +108,9 @@ class FaissStore(MemoryStore):
         policy: ConsolidationPolicy | None = None,
         synchronous: str = DEFAULT_SYNCHRONOUS,
         record_cache: int = DEFAULT_RECORD_CACHE,
+        ivf_threshold: int | None = DEFAULT_IVF_THRESHOLD,
+        ivf_min_rows: int = DEFAULT_IVF_MIN_ROWS,
+        nprobe: int | None = None,
     ) -> None:
         super().__init__(embedder, policy=policy)
         if synchronous.upper() not in _SYNCHRONOUS:
@@ -127,6 +133,7 @@ class FaissStore(MemoryStore):
         try:
             self._db = self._connect()
             self._index = self._load_index()
+            self._index.configure_ivf(ivf_threshold, ivf_min_rows, nprobe)
         except BaseException:
             self._dir_lock.release()
             raise

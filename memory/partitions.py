@@ -27,6 +27,7 @@ import faiss
 import numpy as np
 
 from .acl import Readable
+from .ivf import DEFAULT_IVF_MIN_ROWS, IVFIndex
 
 __all__ = ["Partition", "PartitionKey", "PartitionedIndex", "inner_products"]
 
@@ -119,6 +120,38 @@ class PartitionedIndex:
         self._part_of = np.full(0, -1, dtype=np.int32)
         self._row_of = np.zeros(0, dtype=np.int32)
         self.ntotal = 0
+        # Wide readers' accelerator (ivf.py): built once there are `ivf_threshold` vectors.
+        self.ivf: IVFIndex | None = None
+        self.ivf_threshold: int | None = None
+        self.ivf_min_rows = DEFAULT_IVF_MIN_ROWS
+        self.nprobe: int | None = None
+
+    def configure_ivf(
+        self, threshold: int | None, min_rows: int = DEFAULT_IVF_MIN_ROWS, nprobe: int | None = None
+    ) -> None:
+        """Use IVF for searches reading `min_rows` rows or more once the index holds `threshold`
+        vectors (None: never). Builds it now if the index is already that big."""
+        self.ivf_threshold, self.ivf_min_rows, self.nprobe = threshold, min_rows, nprobe
+        if threshold is None:
+            self.ivf = None
+        elif self.ivf is not None and nprobe:
+            self.ivf.nprobe = nprobe
+        self._maybe_build_ivf()
+
+    def _maybe_build_ivf(self) -> None:
+        if self.ivf is not None or self.ivf_threshold is None or self.ntotal < self.ivf_threshold:
+            return
+        rng = np.random.default_rng(self.ntotal)
+        share = IVFIndex.training_size(self.ntotal) / self.ntotal
+        sample = [
+            part.vectors[: part.size][rng.random(part.size) < share]
+            for part in self._numbered
+            if part.size
+        ]
+        ivf = IVFIndex.build(self.dimension, self.ntotal, np.concatenate(sample), self.nprobe)
+        for part in self._numbered:
+            ivf.add(part.ids[: part.size], part.vectors[: part.size])
+        self.ivf = ivf
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -134,6 +167,10 @@ class PartitionedIndex:
             groups.setdefault(key, []).append(position)
         for key, positions in groups.items():
             self._add_to(self._partition(key), ids[positions], vectors[positions])
+        if self.ivf is not None:
+            self.ivf.add(ids, vectors)
+        else:
+            self._maybe_build_ivf()
 
     def adopt(self, key: PartitionKey, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Install rows under a key that has none yet, without copying: the arrays are the
@@ -152,11 +189,10 @@ class PartitionedIndex:
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove ids (absent ones are ignored); returns how many were removed."""
-        removed = 0
-        for rid in ids:
-            if self._take(int(rid)) is not None:
-                removed += 1
-        return removed
+        removed = [int(rid) for rid in ids if self._take(int(rid)) is not None]
+        if self.ivf is not None and removed:
+            self.ivf.remove(np.array(removed, dtype=np.int64))
+        return len(removed)
 
     def move(self, rid: int, key: PartitionKey) -> bool:
         """Re-file an id under `key` (it became history, or current again, or its workspace
@@ -210,6 +246,8 @@ class PartitionedIndex:
         if not total or k < 1:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(self.dimension)
+        if self.ivf is not None and total >= self.ivf_min_rows:
+            return self._search_ivf(query, parts, k)
         scores = np.empty(total, dtype=np.float32)
         starts = np.empty(len(parts), dtype=np.int64)
         offset = 0
@@ -223,6 +261,26 @@ class PartitionedIndex:
             (int(parts[owner].ids[position - starts[owner]]), float(scores[position]))
             for position, owner in zip(best.tolist(), owners.tolist(), strict=True)
         ]
+
+    def _search_ivf(
+        self, query: np.ndarray, parts: list[Partition], k: int
+    ) -> list[tuple[int, float]]:
+        """IVF proposes candidates among the readable ids; they are re-scored exactly."""
+        assert self.ivf is not None
+        readable = np.concatenate([part.ids[: part.size] for part in parts])
+        found = self.ivf.candidates(query, readable, k)
+        # Belt and braces: keep only ids filed in a readable partition, whatever faiss returned.
+        numbers = np.array([part.number for part in parts], dtype=np.int32)
+        found = found[(found < len(self._part_of)) & (found >= 0)]
+        found = found[np.isin(self._part_of[found], numbers)]
+        if not len(found):
+            return []
+        rows = np.stack(
+            [self._numbered[self._part_of[rid]].vectors[self._row_of[rid]] for rid in found]
+        )
+        scores = inner_products(query[None, :], rows)[0]
+        best = _top(scores, k)
+        return [(int(found[p]), float(scores[p])) for p in best.tolist()]
 
     def search_many(
         self, queries: np.ndarray, readable: Readable, k: int, include_history: bool

@@ -7,8 +7,9 @@ returns None and the store rebuilds from SQLite. It is written once, on clean cl
 file that is fsynced and then renamed over the old one.
 
 Layout: 8-byte magic, 8-byte header length, JSON header (generation, dimension, partitions with
-their sizes, CRC-32 of the payload), zero padding to 64 bytes, then every partition's ids (int64)
-followed by every partition's vectors (float32), partition after partition.
+their sizes, CRC-32 of the payload and of the IVF part), zero padding to 64 bytes, then every
+partition's ids (int64), then every partition's vectors (float32), then the serialised IVF index
+if the store has one (ivf.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .ivf import IVFIndex
 from .partitions import PartitionedIndex, PartitionKey
 
 __all__ = ["load_snapshot", "save_snapshot"]
@@ -31,6 +33,7 @@ _ALIGN = 64
 def save_snapshot(index: PartitionedIndex, path: Path, generation: int) -> None:
     """Write `index`, as of database `generation`, to `path` atomically."""
     parts = index.partitions()
+    ivf = index.ivf.to_bytes() if index.ivf is not None else None
     crc = 0
     for part in parts:
         crc = zlib.crc32(part.ids[: part.size].tobytes(), crc)
@@ -42,6 +45,7 @@ def save_snapshot(index: PartitionedIndex, path: Path, generation: int) -> None:
             "dimension": index.dimension,
             "ntotal": index.ntotal,
             "crc32": crc,
+            "ivf": None if ivf is None else {"bytes": len(ivf), "crc32": zlib.crc32(ivf.data)},
             "partitions": [
                 [p.key.visibility, p.key.workspace, p.key.current, p.size] for p in parts
             ],
@@ -56,6 +60,8 @@ def save_snapshot(index: PartitionedIndex, path: Path, generation: int) -> None:
             handle.write(part.ids[: part.size].tobytes())
         for part in parts:
             handle.write(np.ascontiguousarray(part.vectors[: part.size]).data)
+        if ivf is not None:
+            handle.write(ivf.data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -80,22 +86,30 @@ def load_snapshot(
                 or meta.get("ntotal") != count
             ):
                 return None
+            ivf_meta = meta.get("ivf") or {"bytes": 0, "crc32": None}
             size = os.fstat(handle.fileno()).st_size
-            if size != offset + count * 8 + count * dimension * 4:
+            if size != offset + count * 8 + count * dimension * 4 + ivf_meta["bytes"]:
                 return None
             handle.seek(offset)
             ids = np.fromfile(handle, dtype=np.int64, count=count)
             vectors = np.fromfile(handle, dtype=np.float32, count=count * dimension)
-    except (OSError, ValueError, TypeError, AttributeError):
+            ivf_bytes = np.fromfile(handle, dtype=np.uint8, count=ivf_meta["bytes"])
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return None
     crc = zlib.crc32(vectors.data, zlib.crc32(ids.data))
     if crc != meta.get("crc32") or len(ids) != count:
         return None
     vectors = vectors.reshape(count, dimension)
     try:
-        return _restore(dimension, meta["partitions"], ids, vectors)
+        index = _restore(dimension, meta["partitions"], ids, vectors)
     except (KeyError, TypeError, ValueError):
         return None
+    if index is not None and len(ivf_bytes) and zlib.crc32(ivf_bytes.data) == ivf_meta["crc32"]:
+        # A damaged IVF part only costs its rebuild: the partitions are intact.
+        ivf = IVFIndex.from_bytes(ivf_bytes, dimension, None)
+        if ivf is not None and ivf.ntotal == count:
+            index.ivf = ivf
+    return index
 
 
 def _restore(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 from memory_helpers import WORKSPACE, source
 
-from memory import Draft, MemoryStore, Principal, Visibility
+from memory import Draft, FaissStore, MemoryStore, Principal, Visibility
 from memory.consolidate import ConsolidationPolicy
 
 TEAMS = [f"team{i}" for i in range(8)]
@@ -57,6 +58,18 @@ def _assert_same_ranking(one: list, other: list) -> None:
 
 
 def test_random_queries_never_leak(store: MemoryStore) -> None:
+    _never_leaks(store)
+
+
+def test_random_queries_never_leak_through_ivf(tmp_path: Path, embedder) -> None:
+    """The file store with its IVF path forced on for every search (a tiny store probes all
+    its lists, so answers are still exact and the single/batched comparison holds)."""
+    with FaissStore(tmp_path / "mem", embedder, ivf_threshold=100, ivf_min_rows=1) as store:
+        _never_leaks(store)
+        assert store._index.ivf is not None and store._index.ivf.ntotal == 300
+
+
+def _never_leaks(store: MemoryStore) -> None:
     rng = random.Random(5)
     store.policy = ConsolidationPolicy(enabled=False)  # every record stays a separate record
     drafts = [

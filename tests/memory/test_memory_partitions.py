@@ -160,3 +160,59 @@ def test_snapshot_round_trip_and_every_kind_of_damage(tmp_path: Path) -> None:
     assert load_snapshot(path, DIM, generation=12, count=saved) is None
     path.write_bytes(b"\x00garbage" * 100)
     assert load_snapshot(path, DIM, generation=12, count=saved) is None
+
+
+def _clustered(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarray:
+    """Unit vectors around a few centres, like sentence embeddings of a few topics."""
+    rows = centres[rng.integers(0, len(centres), n)] + 0.6 * _unit(rng, n)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_wide_readers_go_through_ivf_which_filters_first_and_keeps_in_step(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    centres = _unit(rng, 24)
+    index = PartitionedIndex(DIM)
+    keys = [PartitionKey(f"team:t{i}", "W1", True) for i in range(10)]
+    n = 6000
+    vectors = _clustered(rng, n, centres)
+    index.add(np.arange(1, n + 1), vectors, [keys[i % 10] for i in range(n)])
+    index.configure_ivf(threshold=5000, min_rows=1000)
+    assert index.ivf is not None and index.ivf.ntotal == n
+    wide = Readable(keys=frozenset(k.visibility for k in keys[:5]))  # 3,000 rows: IVF
+    allowed = np.array([i % 10 < 5 for i in range(n)])
+    recalls = []
+    for query in _clustered(rng, 30, centres):
+        got = index.search(query, wide, 10, False)
+        assert got and all(index.key_of(rid) in keys[:5] for rid, _ in got)  # never outside
+        exact = np.where(allowed, vectors @ query, -np.inf)
+        truth = set((np.argsort(-exact)[:10] + 1).tolist())
+        recalls.append(len(truth & {rid for rid, _ in got}) / 10)
+        # Scores are exact (re-scored from the partitions), whatever IVF approximated.
+        assert all(abs(score - float(vectors[rid - 1] @ query)) < 1e-4 for rid, score in got)
+    assert np.mean(recalls) >= 0.9
+    # Removals and additions keep the IVF in step; a removed id is never proposed again.
+    gone = [rid for rid, _ in index.search(centres[0], wide, 10, False)]
+    assert index.remove(gone) == 10 and index.ivf.ntotal == n - 10
+    assert not set(gone) & {rid for rid, _ in index.search(centres[0], wide, 10, False)}
+    index.add(np.arange(n + 1, n + 11), _clustered(rng, 10, centres), [keys[0]] * 10)
+    assert index.ivf.ntotal == index.ntotal == n
+    # The snapshot carries the IVF index; a damaged IVF part only drops it.
+    path = tmp_path / "memory.index"
+    save_snapshot(index, path, generation=1)
+    loaded = load_snapshot(path, DIM, generation=1, count=n)
+    assert loaded is not None and loaded.ivf is not None and loaded.ivf.ntotal == n
+    query = centres[3]
+    assert loaded.search(query, wide, 10, False) == index.search(query, wide, 10, False)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    damaged = load_snapshot(path, DIM, generation=1, count=n)
+    assert damaged is not None and damaged.ivf is None
+    # Narrow readers stay exact, IVF or not.
+    narrow = Readable(keys=frozenset({"team:t7"}))
+    exact = np.where(np.array([i % 10 == 7 for i in range(n)]), vectors @ query, -np.inf)
+    assert [rid for rid, _ in index.search(query, narrow, 5, False)] == list(
+        np.argsort(-exact)[:5] + 1
+    )
