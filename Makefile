@@ -10,6 +10,17 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install run test lint typecheck bench bench-quality bench-speed bench-api clean
 
+# Debian's Chromium for the extension's browser tests (Playwright drives it; it never downloads
+# a browser of its own). Installed when missing and we are root, as on CI.
+SYSTEM_STAMP := $(VENV)/.system
+
+$(SYSTEM_STAMP): $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium (needed by tests/extension)"; exit 1; fi; }
+	touch $(SYSTEM_STAMP)
+
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -23,7 +34,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/distill serve
 
-test: install
+test: install $(SYSTEM_STAMP)
 	$(BIN)/pytest -q
 
 lint: install
