@@ -22,12 +22,12 @@ from .blocks import (
     fallback_text,
     shared_blocks,
 )
+from .deferred import ack_then
 from .distilling import distill_for, ephemeral, notice, view_of
 from .errors import NoAccessError
 from .feedback import Vote
 from .persona import PersonaChoice
 from .runtime import SlackRuntime
-from .shortcut import ack_now
 
 __all__ = ["register"]
 
@@ -52,10 +52,10 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
     async def vote(body: dict[str, Any]) -> None:
         await record_vote(rt, body)
 
-    bolt.action(ACTION_SHARE)(ack=ack_now, lazy=[share])
-    bolt.action(ACTION_PERSONA)(ack=ack_now, lazy=[another_persona])
-    bolt.action(ACTION_UP)(ack=ack_now, lazy=[vote])
-    bolt.action(ACTION_DOWN)(ack=ack_now, lazy=[vote])
+    bolt.action(ACTION_SHARE)(ack_then(rt.background, share))
+    bolt.action(ACTION_PERSONA)(ack_then(rt.background, another_persona))
+    bolt.action(ACTION_UP)(ack_then(rt.background, vote))
+    bolt.action(ACTION_DOWN)(ack_then(rt.background, vote))
 
 
 async def share_in_thread(rt: SlackRuntime, body: dict[str, Any]) -> None:
@@ -99,7 +99,7 @@ async def redistill(rt: SlackRuntime, body: dict[str, Any]) -> None:
         return
     where = stored.why.partition(":")[0] or f"for <#{stored.channel}>"
     choice = PersonaChoice(persona, messages.PERSONA_PICKED.format(where=where, persona=name))
-    result = await rt.run(distill_for, rt, stored.source, choice.persona)
+    result = await rt.run_cpu(distill_for, rt, stored.source, choice.persona)
     new_id = await rt.run(
         rt.log.save,
         team=stored.team,

@@ -14,15 +14,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from starlette.routing import Route
 
 from ..settings import Settings
 from ..state import Services
 from . import actions, commands, events, messages, shortcut
 from .config import EVENTS_PATH, SlackConfig
+from .deferred import SlackEndpoint
 from .runtime import SlackRuntime
 
 __all__ = ["build_bolt_app", "mount_slack", "run_socket_mode"]
@@ -49,6 +51,9 @@ def build_bolt_app(rt: SlackRuntime) -> AsyncApp:
         client=rt.client,
         authorize=authorize,
         logger=logging.getLogger("api.slack.bolt"),
+        # Our ack listeners only queue work and ack, so Bolt may run them inline: otherwise it
+        # runs them as a task and polls for the ack every 10 ms, adding that much to each ack.
+        process_before_response=True,
         # Unknown payloads (other apps' actions, new event types) get a 404 from Bolt, not a
         # raised error in our logs.
         raise_error_for_unhandled_request=False,
@@ -70,6 +75,7 @@ def _wrap_lifespan(app: FastAPI, rt: SlackRuntime, on_start: Callable[[], Any] |
     async def lifespan(target: Any) -> AsyncIterator[Any]:
         async with inner(target) as state:
             await anyio.to_thread.run_sync(rt.open)
+            await rt.start()
             identity = asyncio.create_task(rt.learn_identity())
             stop = None
             try:
@@ -80,6 +86,8 @@ def _wrap_lifespan(app: FastAPI, rt: SlackRuntime, on_start: Callable[[], Any] |
                 identity.cancel()
                 if stop is not None:
                     await stop()
+                await rt.background.drain()
+                await rt.stop()
                 rt.close()
 
     app.router.lifespan_context = lifespan
@@ -110,12 +118,8 @@ def mount_slack(
     if socket_mode:
         _wrap_lifespan(app, rt, lambda: _connect_socket_mode(bolt, config))
         return
-    handler = AsyncSlackRequestHandler(bolt)
-
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    app.add_api_route(EVENTS_PATH, slack_events, methods=["POST"], include_in_schema=False)
+    endpoint = SlackEndpoint(AsyncSlackRequestHandler(bolt), rt.background, EVENTS_PATH)
+    app.router.routes.append(Route(EVENTS_PATH, endpoint=endpoint, methods=["POST"]))
     _wrap_lifespan(app, rt, None)
     log.info(messages.LOG_MOUNTED.format(path=EVENTS_PATH))
 

@@ -13,12 +13,12 @@ from slack_bolt.async_app import AsyncApp
 from audience import UnknownPersonaError
 
 from . import messages
+from .deferred import ack_then
 from .distilling import notice
 from .errors import NoAccessError
 from .persona import choose_persona, profile_of
 from .runtime import SlackRuntime
 from .settings_store import ChannelSettings
-from .shortcut import ack_now
 
 __all__ = ["COMMAND", "answer_command", "register"]
 
@@ -31,7 +31,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         text = await answer_command(rt, body)
         await rt.respond(body["response_url"], notice(text))
 
-    bolt.command(COMMAND)(ack=ack_now, lazy=[run_command])
+    bolt.command(COMMAND)(ack_then(rt.background, run_command))
 
 
 def _help(rt: SlackRuntime) -> str:
@@ -79,7 +79,7 @@ async def _why(rt: SlackRuntime, body: dict[str, Any]) -> str:
     except NoAccessError:
         info = None
     profile = profile_of(channel, info, str(body.get("channel_name") or ""))
-    choice = await rt.run(
+    choice = await rt.run_cpu(
         choose_persona, rt.registry, rt.inferrer, profile, default=rt.config.default_persona
     )
     return choice.why

@@ -6,7 +6,8 @@ those fields exist in `Settings`; keyword overrides (tests, the benchmark) win o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..settings import Settings
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_RATE_LIMIT_RETRIES",
     "EVENTS_PATH",
     "SlackConfig",
+    "default_cpu_workers",
 ]
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -27,6 +29,13 @@ DEFAULT_RATE_LIMIT_RETRIES = 3
 # conversations.info/users.info answers reused this long: names and topics rarely change, and
 # without it 50 clicks in a channel cost 50 calls of a Tier-3 method.
 DEFAULT_CHANNEL_CACHE_SECONDS = 300.0
+
+
+def default_cpu_workers() -> int:
+    """Threads for CPU-bound work (distilling, detection, embedding): one core is left to the
+    event loop, which must keep acking Slack within 3 s; more threads than cores only make it
+    wait longer for the GIL."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _secret(value: object) -> str | None:
@@ -50,6 +59,7 @@ class SlackConfig:
     detect_threshold: float | None = None
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES
     cache_seconds: float = DEFAULT_CHANNEL_CACHE_SECONDS
+    cpu_workers: int = field(default_factory=default_cpu_workers)
 
     @classmethod
     def from_settings(

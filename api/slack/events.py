@@ -20,11 +20,11 @@ from memory import Kind, MemoryStoreError
 from . import messages
 from .blocks import neutralise
 from .convert import is_own, source_of, to_message, visibility_of
+from .deferred import ack_then
 from .distilling import distill_for
 from .errors import NoAccessError, SlackCallError
 from .persona import choose_persona, profile_of
 from .runtime import SlackRuntime
-from .shortcut import ack_now
 
 __all__ = ["handle_message_event", "register"]
 
@@ -49,7 +49,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             outcome = "error"
         rt.metrics.events.labels(outcome).inc()
 
-    bolt.event("message")(ack=ack_now, lazy=[on_message])
+    bolt.event("message")(ack_then(rt.background, on_message))
 
 
 async def handle_message_event(rt: SlackRuntime, body: dict[str, Any]) -> str:
@@ -79,7 +79,7 @@ async def handle_message_event(rt: SlackRuntime, body: dict[str, Any]) -> str:
     settings = await rt.run(rt.settings.channel, channel)
     if not settings.auto:
         return "updated" if edited else "skipped"
-    detection = await rt.run(detect, to_message(message), rt.config.detect_threshold)
+    detection = await rt.run_cpu(detect, to_message(message), rt.config.detect_threshold)
     if not detection.verbose_agent:
         return "updated" if edited else "not_flagged"
     return await _ingest(rt, body, message, reply=settings.reply and not edited)
@@ -95,18 +95,18 @@ async def _ingest(
     except NoAccessError:
         info = None
     profile = profile_of(channel, info)
-    choice = await rt.run(
+    choice = await rt.run_cpu(
         choose_persona, rt.registry, rt.inferrer, profile, default=rt.config.default_persona
     )
     source = [{"user": message.get("user"), "text": message.get("text") or "", "ts": message["ts"]}]
     try:
-        result = await rt.run(distill_for, rt, source, choice.persona)
+        result = await rt.run_cpu(distill_for, rt, source, choice.persona)
     except DistillerError:
         return "not_distilled"
     permalink = await rt.permalink(channel, message["ts"])
     provenance = source_of(team, channel, profile.name, message, permalink, is_agent=True)
     try:
-        await rt.run(
+        await rt.run_cpu(
             rt.services().memory.add,
             result.render_text(),
             source=provenance,

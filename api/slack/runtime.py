@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import aiohttp
+import anyio
 import anyio.to_thread
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -28,6 +30,7 @@ from audience import PersonaRegistry, SqlitePersonaStore
 from ..state import Services
 from . import messages
 from .config import SlackConfig
+from .deferred import Background
 from .errors import SlackCallError, translate
 from .feedback import DistillationLog
 from .metrics import SlackMetrics
@@ -59,6 +62,9 @@ class SlackRuntime:
         self._log: DistillationLog | None = None
         self._inferrer: CachedInferrer | None = None
         self._metrics: SlackMetrics | None = None
+        self._cpu = anyio.CapacityLimiter(config.cpu_workers)
+        self.background = Background()
+        self._session: aiohttp.ClientSession | None = None
 
     def _retries(self) -> list[AsyncRetryHandler]:
         return [
@@ -85,6 +91,18 @@ class SlackRuntime:
             self._registry.store.close()
         if self._db is not None:
             self._db.close()
+
+    async def start(self) -> None:
+        """In the running loop: one HTTP session (connection pool) for every Web API and
+        response_url call; without it each call opens and closes its own."""
+        self._session = aiohttp.ClientSession()
+        self.client.session = self._session
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            self.client.session = None
 
     async def learn_identity(self) -> None:
         """Learn the bot's ids (auth.test), after startup: never a call before an ack."""
@@ -123,8 +141,15 @@ class SlackRuntime:
     # Work --------------------------------------------------------------------------------------
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run blocking work (distilling, embedding, SQLite) in a worker thread."""
+        """Run short blocking work (SQLite reads and writes) in a worker thread."""
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run CPU-bound work (distilling, detection, embedding) on the few CPU threads, once
+        the acks in flight are out."""
+        await self.background.acks_first()
+        call = functools.partial(fn, *args, **kwargs)
+        return await anyio.to_thread.run_sync(call, limiter=self._cpu)
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         """`client.<method>(**params)`'s data; SlackCallError/NoAccessError on `ok: false`."""
@@ -142,7 +167,9 @@ class SlackRuntime:
 
     async def respond(self, response_url: str, body: dict[str, Any]) -> bool:
         """POST `body` to a `response_url`, retrying rate limits; False (logged) on failure."""
-        client = AsyncWebhookClient(response_url, retry_handlers=self._retries())
+        client = AsyncWebhookClient(
+            response_url, session=self._session, retry_handlers=self._retries()
+        )
         answer = await client.send_dict(body)
         if answer.status_code != 200:
             log.warning(

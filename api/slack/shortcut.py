@@ -1,7 +1,7 @@
 """The "distill" message shortcut: ack at once, answer ephemerally via response_url.
 
 The ack makes no network call (Slack gives 3 seconds and shows an error after). The work runs
-as a Bolt lazy listener after the ack: read the thread if the message starts one, pick the
+after the ack has been sent (deferred.py): read the thread if the message starts one, pick the
 persona, distill in a worker thread, store the result for the buttons, post the answer.
 """
 
@@ -11,13 +11,14 @@ import logging
 import time
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 
 from distiller import DistillerError
 
 from . import messages
 from .blocks import ResultView
 from .convert import is_thread_parent
+from .deferred import ack_then
 from .distilling import distill_for, ephemeral, notice, persona_names, read_thread
 from .errors import NoAccessError
 from .persona import choose_persona, profile_of
@@ -28,11 +29,6 @@ __all__ = ["CALLBACK_ID", "answer_shortcut", "register"]
 log = logging.getLogger("api.slack")
 
 CALLBACK_ID = "distill"
-
-
-async def ack_now(ack: AsyncAck) -> None:
-    """Acknowledge with an empty body: nothing before it may wait on the network."""
-    await ack()
 
 
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
@@ -48,7 +44,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         rt.metrics.shortcuts.labels(outcome).inc()
         rt.metrics.result_seconds.observe(time.monotonic() - started)
 
-    bolt.message_shortcut(CALLBACK_ID)(ack=ack_now, lazy=[distill_shortcut])
+    bolt.message_shortcut(CALLBACK_ID)(ack_then(rt.background, distill_shortcut))
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -87,7 +83,7 @@ async def answer_shortcut(rt: SlackRuntime, body: dict[str, Any]) -> str:
         return "empty"
 
     profile = profile_of(channel, info, name)
-    choice = await rt.run(
+    choice = await rt.run_cpu(
         choose_persona,
         rt.registry,
         rt.inferrer,
@@ -96,7 +92,7 @@ async def answer_shortcut(rt: SlackRuntime, body: dict[str, Any]) -> str:
         default=rt.config.default_persona,
     )
     try:
-        result = await rt.run(distill_for, rt, source, choice.persona)
+        result = await rt.run_cpu(distill_for, rt, source, choice.persona)
     except DistillerError as exc:
         reason = messages.DISTILL_FAILED.format(reason=exc)
         await rt.respond(url, notice(reason, thread_ts=thread_ts))
