@@ -133,6 +133,9 @@ class FaissStore(MemoryStore):
         try:
             self._db = self._connect()
             self._index = self._load_index()
+            ntotal = self._index.ntotal
+            if self._index.ivf is None and ivf_threshold is not None and ntotal >= ivf_threshold:
+                log.info(messages.IVF_BUILDING.format(count=ntotal))
             self._index.configure_ivf(ivf_threshold, ivf_min_rows, nprobe)
         except BaseException:
             self._dir_lock.release()
@@ -167,6 +170,15 @@ class FaissStore(MemoryStore):
         reason = "stale or corrupt" if path.exists() else "missing"
         index = PartitionedIndex(self.dimension)
         keys: dict[tuple[str, str, int], PartitionKey] = {}
+        # Partitions sized up front: grown row by row they would keep up to 50% slack.
+        for visibility, workspace, current, size in self._db.execute(
+            "SELECT visibility, workspace, invalid_at IS NULL, count(*) FROM records"
+            " GROUP BY 1, 2, 3"
+        ):
+            keys[(visibility, workspace, current)] = key = PartitionKey(
+                visibility, workspace, bool(current)
+            )
+            index.reserve(key, size)
         last = 0
         while True:
             rows = self._db.execute(
@@ -178,13 +190,11 @@ class FaissStore(MemoryStore):
                 break
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
             vectors = np.frombuffer(b"".join(row[4] for row in rows), dtype=np.float32)
-            part_keys = []
-            for _, visibility, workspace, current, _ in rows:
-                key = keys.get((visibility, workspace, current))
-                if key is None:
-                    key = PartitionKey(visibility, workspace, bool(current))
-                    keys[(visibility, workspace, current)] = key
-                part_keys.append(key)
+            part_keys = [
+                keys.get((vis, ws, cur))
+                or keys.setdefault((vis, ws, cur), PartitionKey(vis, ws, bool(cur)))
+                for _, vis, ws, cur, _ in rows
+            ]
             index.add(ids, vectors.reshape(len(rows), self.dimension), part_keys)
             last = int(ids[-1])
         if count:

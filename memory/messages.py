@@ -20,6 +20,10 @@ SNAPSHOT_FAILED = (
     "could not save the index snapshot ({error}); nothing is lost, the next open rebuilds the "
     "index from SQLite (slower): check free space in DISTILLER_DATA_DIR"
 )
+IVF_BUILDING = (
+    "building the IVF index for wide readers over {count} records (once; it is saved with the "
+    "snapshot on close)"
+)
 BAD_SYNCHRONOUS = "synchronous must be one of {allowed}, got {value!r}"
 PG_UNAVAILABLE = (
     "cannot reach Postgres for the memory store: {error}; "

@@ -66,16 +66,21 @@ class Partition:
         """Append rows; returns the row of the first one."""
         start, need = self.size, self.size + len(ids)
         if need > len(self.ids):
-            capacity = max(_MIN_CAPACITY, need, len(self.ids) + len(self.ids) // 2)
-            grown_ids = np.empty(capacity, dtype=np.int64)
-            grown_ids[:start] = self.ids[:start]
-            grown = np.empty((capacity, self.vectors.shape[1]), dtype=np.float32)
-            grown[:start] = self.vectors[:start]
-            self.ids, self.vectors = grown_ids, grown
+            self.reserve(max(_MIN_CAPACITY, need, len(self.ids) + len(self.ids) // 2))
         self.ids[start:need] = ids
         self.vectors[start:need] = vectors
         self.size = need
         return start
+
+    def reserve(self, capacity: int) -> None:
+        """Make room for `capacity` rows (a rebuild sizes partitions exactly, without slack)."""
+        if capacity <= len(self.ids):
+            return
+        grown_ids = np.empty(capacity, dtype=np.int64)
+        grown_ids[: self.size] = self.ids[: self.size]
+        grown = np.empty((capacity, self.vectors.shape[1]), dtype=np.float32)
+        grown[: self.size] = self.vectors[: self.size]
+        self.ids, self.vectors = grown_ids, grown
 
     def take(self, row: int) -> tuple[np.ndarray, int]:
         """Remove `row`, filling the hole with the last row. Returns the removed vector (a copy)
@@ -186,6 +191,10 @@ class PartitionedIndex:
         self._part_of[ids] = part.number
         self._row_of[ids] = np.arange(len(ids), dtype=np.int32)
         self.ntotal += len(ids)
+
+    def reserve(self, key: PartitionKey, rows: int) -> None:
+        """Make room for `rows` rows under `key` before adding them."""
+        self._partition(key).reserve(rows)
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove ids (absent ones are ignored); returns how many were removed."""

@@ -172,16 +172,16 @@ class PgVectorStore(MemoryStore):
     def _search_many(
         self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
     ) -> list[list[tuple[Record, float]]]:
-        """One round trip per `_MANY` queries: a LATERAL top-k per query vector."""
+        """One LATERAL top-k per query vector, `_MANY` queries per statement; the bodies of the
+        distinct records found follow in one more query (queries of a batch share neighbours)."""
         acl, params = _readable_sql(readable)
         current = sql.SQL("" if include_history else " AND invalid_at IS NULL")
-        results: list[list[tuple[Record, float]]] = [[] for _ in range(len(vectors))]
-        parsed: dict[str, Record] = {}  # the same record often answers several queries
+        ranked: list[list[tuple[int, float]]] = [[] for _ in range(len(vectors))]
         for start in range(0, len(vectors), _MANY):
             chunk = vectors[start : start + _MANY]
             query = sql.SQL(
-                "SELECT q.i, r.body, -r.distance FROM (VALUES {values}) AS q (i, v)"
-                " CROSS JOIN LATERAL (SELECT body, embedding <#> q.v AS distance FROM {t}"
+                "SELECT q.i, r.rid, -r.distance FROM (VALUES {values}) AS q (i, v)"
+                " CROSS JOIN LATERAL (SELECT rid, embedding <#> q.v AS distance FROM {t}"
                 " WHERE {acl}{current} ORDER BY embedding <#> q.v LIMIT %s) AS r"
                 " ORDER BY q.i, r.distance"
             ).format(
@@ -196,12 +196,21 @@ class PgVectorStore(MemoryStore):
                 rows = self._conn.execute(
                     query, [*(_Embedding(v) for v in chunk), *params, k]
                 ).fetchall()
-            for i, body, score in rows:
-                record = parsed.get(body)
-                if record is None:
-                    record = parsed[body] = Record.model_validate_json(body)
-                results[start + i].append((record, float(score)))
-        return results
+            for i, rid, score in rows:
+                ranked[start + i].append((rid, float(score)))
+        wanted = sorted({rid for hits in ranked for rid, _ in hits})
+        bodies: dict[int, Record] = {}
+        if wanted:
+            with self._guard():
+                found = self._conn.execute(
+                    sql.SQL("SELECT rid, body FROM {t} WHERE rid = ANY(%s)").format(
+                        t=self._records
+                    ),
+                    [wanted],
+                ).fetchall()
+            bodies = {rid: Record.model_validate_json(body) for rid, body in found}
+        # A record deleted between the two statements is left out, as if never found.
+        return [[(bodies[rid], score) for rid, score in hits if rid in bodies] for hits in ranked]
 
     def _find(self, where: Where) -> Iterator[Record]:
         clause, params = self._where_sql(where)
