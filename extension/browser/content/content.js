@@ -46,11 +46,13 @@
     queueDetect(info, parts);
   }
 
+  // A message's view (data-view on its .sd-root; the CSS hides the original only in
+  // "distilled"): original → loading → distilled ⇄ distilled-hidden, or error (click retries).
   async function onAction(container, parts) {
     const view = parts.node.dataset.view;
-    if (view === "distilled" || view === "collapsed") {
+    if (view === "distilled" || view === "distilled-hidden") {
       // Toggle between the distillation and the original without asking the service again.
-      const next = view === "distilled" ? "collapsed" : "distilled";
+      const next = view === "distilled" ? "distilled-hidden" : "distilled";
       parts.node.dataset.view = next;
       parts.panel.hidden = next !== "distilled";
       parts.action.textContent =
