@@ -99,13 +99,14 @@ def mount_slack(
     settings: Settings,
     *,
     api_url: str | None = None,
+    app_token: str | None = None,
     socket_mode: bool = False,
 ) -> None:
     """Serve Slack from `app`: POST /slack/events (HTTP mode) or, with `socket_mode`, a
     Socket Mode connection opened in the lifespan. Does nothing without the bot token and
-    signing secret (Socket Mode also needs SLACK_APP_TOKEN). `api_url` overrides the Web API
-    base URL (tests)."""
-    config = SlackConfig.from_settings(settings, api_url=api_url)
+    signing secret (Socket Mode also needs SLACK_APP_TOKEN). `api_url` and `app_token`
+    override the settings (tests, benchmarks)."""
+    config = SlackConfig.from_settings(settings, api_url=api_url, app_token=app_token)
     if config is None:
         log.info(messages.LOG_DISABLED)
         return
@@ -132,7 +133,9 @@ async def _connect_socket_mode(bolt: AsyncApp, config: SlackConfig) -> Callable[
     return handler.close_async
 
 
-def run_socket_mode(settings: Settings, *, api_url: str | None = None) -> None:
+def run_socket_mode(
+    settings: Settings, *, api_url: str | None = None, app_token: str | None = None
+) -> None:
     """Serve the HTTP API and Slack over Socket Mode (no public URL needed); blocks.
 
     Needs SLACK_APP_TOKEN (an app-level token with connections:write) as well as the bot
@@ -143,5 +146,12 @@ def run_socket_mode(settings: Settings, *, api_url: str | None = None) -> None:
     from ..app import create_app
 
     app = create_app(settings)
-    mount_slack(app, lambda: app.state.services, settings, api_url=api_url, socket_mode=True)
+    mount_slack(
+        app,
+        lambda: app.state.services,
+        settings,
+        api_url=api_url,
+        app_token=app_token,
+        socket_mode=True,
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -33,7 +33,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlackServer"]
+__all__ = [
+    "APP_ID",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "TEAM_ID",
+    "Call",
+    "FakeSlackServer",
+    "FakeSocketModeServer",
+]
 
 TEAM_ID = "T0FAKE0001"
 BOT_USER_ID = "U0BOT00001"
@@ -89,6 +97,7 @@ class FakeSlackServer:
         self.calls: list[Call] = []
         self.channels: dict[str, _Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._scripts: dict[str, deque[_Scripted]] = defaultdict(deque)
         self._cond = threading.Condition()
         self._ts_counter = 0
@@ -231,6 +240,10 @@ class FakeSlackServer:
                 "bot_id": BOT_ID,
                 "url": "https://fake.slack.com/",
             }
+        if method == "apps.connections.open":
+            if not self.socket_mode_url:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "users.info":
             user = self.users.get(params.get("user", ""))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
@@ -360,3 +373,92 @@ def _handler_for(server: FakeSlackServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
     return Handler
+
+
+class FakeSocketModeServer:
+    """Slack's Socket Mode side: a websocket that pushes envelopes and records the app's acks.
+
+    Set `web_api.socket_mode_url = server.url` so apps.connections.open hands it out. Runs an
+    aiohttp server on its own loop in a thread; `push()` sends an envelope to the connected
+    app, `wait_for_ack(envelope_id)` waits (bounded) for the app's answer frame.
+    """
+
+    def __init__(self) -> None:
+        self.acks: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        self._loop: Any = None
+        self._ws: Any = None
+        self._port = 0
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import asyncio
+
+        from aiohttp import WSMsgType, web
+
+        async def link(request: web.Request) -> web.WebSocketResponse:
+            ws = web.WebSocketResponse()
+            await ws.prepare(request)
+            await ws.send_json({"type": "hello", "num_connections": 1})
+            with self._cond:
+                self._ws = ws
+                self._cond.notify_all()
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    with self._cond:
+                        self.acks.append(json.loads(frame.data))
+                        self._cond.notify_all()
+            return ws
+
+        async def main() -> None:
+            app = web.Application()
+            app.router.add_get("/link", link)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self._port = runner.addresses[0][1]
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await self._stop.wait()
+            await runner.cleanup()
+
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(main())
+        self._loop.close()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}/link"
+
+    def __enter__(self) -> FakeSocketModeServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the fake Socket Mode server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=10)
+
+    def wait_connected(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._ws is not None, timeout):
+                raise AssertionError(f"no Socket Mode connection within {timeout}s")
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        """Send one envelope ({"envelope_id", "type", "payload", ...}) to the app."""
+        import asyncio
+
+        future = asyncio.run_coroutine_threadsafe(self._ws.send_json(envelope), self._loop)
+        future.result(timeout=10)
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        def found() -> list[dict[str, Any]]:
+            return [a for a in self.acks if a.get("envelope_id") == envelope_id]
+
+        with self._cond:
+            if not self._cond.wait_for(found, timeout):
+                raise AssertionError(f"no ack of {envelope_id} within {timeout}s: {self.acks}")
+            return found()[0]

@@ -85,24 +85,8 @@ class Slack:
         **signing: Any,
     ) -> httpx.Response:
         """Click "distill" on `message`; the answer goes to response_url `response`."""
-        return self.interactive(
-            {
-                "type": "message_action",
-                "token": "legacy-unused",
-                "action_ts": new_ts(),
-                "team": {"id": TEAM_ID, "domain": "fake"},
-                "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
-                "channel": {"id": channel, "name": channel_name},
-                "is_enterprise_install": False,
-                "enterprise": None,
-                "callback_id": "distill",
-                "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-                "response_url": self.server.response_url(response),
-                "message_ts": message["ts"],
-                "message": message,
-            },
-            **signing,
-        )
+        payload = shortcut_payload(self.server, message, response, channel, channel_name)
+        return self.interactive(payload, **signing)
 
     def action(
         self, action: dict[str, Any], response: str, *, channel: str = INFRA
@@ -156,6 +140,31 @@ class Slack:
         )
         headers = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self.post(body, content_type="application/json", headers=headers if retry else None)
+
+
+def shortcut_payload(
+    server: FakeSlackServer,
+    message: dict[str, Any],
+    response: str,
+    channel: str = INFRA,
+    channel_name: str = "infra-oncall",
+) -> dict[str, Any]:
+    """A message_action payload as Slack sends it for the "distill" shortcut."""
+    return {
+        "type": "message_action",
+        "token": "legacy-unused",
+        "action_ts": new_ts(),
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
+        "channel": {"id": channel, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": "distill",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": server.response_url(response),
+        "message_ts": message["ts"],
+        "message": message,
+    }
 
 
 def slack_settings(data_dir: Path, **overrides: Any) -> Settings:
