@@ -9,5 +9,13 @@ its own types (`distiller.Message`, `memory.Source`). Mount it on the FastAPI ap
 
 from .app import build_bolt_app, mount_slack, run_socket_mode
 from .blocks import check_blocks, neutralise
+from .feedback import export_feedback
 
-__all__ = ["build_bolt_app", "check_blocks", "mount_slack", "neutralise", "run_socket_mode"]
+__all__ = [
+    "build_bolt_app",
+    "check_blocks",
+    "export_feedback",
+    "mount_slack",
+    "neutralise",
+    "run_socket_mode",
+]

@@ -19,7 +19,10 @@ from .blocks import (
     ACTION_PERSONA,
     ACTION_SHARE,
     ACTION_UP,
+    check_blocks,
     fallback_text,
+    neutralise,
+    notice_blocks,
     shared_blocks,
 )
 from .deferred import ack_then
@@ -65,14 +68,16 @@ async def share_in_thread(rt: SlackRuntime, body: dict[str, Any]) -> None:
     if stored is None:
         await rt.respond(url, notice(messages.EXPIRED))
         return
-    view = view_of(rt, stored)
+    blocks = shared_blocks(view_of(rt, stored), _user(body))
+    if check_blocks(blocks):  # never post what Slack would reject; the text alone still helps
+        blocks = notice_blocks(neutralise(stored.result.render_mrkdwn()))
     try:
         await rt.call(
             "chat_postMessage",
             channel=stored.channel,
             thread_ts=stored.root_ts,
             text=fallback_text(stored.result),
-            blocks=shared_blocks(view, _user(body)),
+            blocks=blocks,
             unfurl_links=False,
             unfurl_media=False,
         )

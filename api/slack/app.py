@@ -106,6 +106,8 @@ def mount_slack(
     Socket Mode connection opened in the lifespan. Does nothing without the bot token and
     signing secret (Socket Mode also needs SLACK_APP_TOKEN). `api_url` and `app_token`
     override the settings (tests, benchmarks)."""
+    if getattr(app.state, "slack", None) is not None:
+        raise RuntimeError(messages.ALREADY_MOUNTED)
     config = SlackConfig.from_settings(settings, api_url=api_url, app_token=app_token)
     if config is None:
         log.info(messages.LOG_DISABLED)

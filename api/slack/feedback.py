@@ -12,13 +12,14 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from distiller import Distillation, redact_secrets
 
 from .sqlite import SlackDB
 
-__all__ = ["DistillationLog", "Stored", "Vote"]
+__all__ = ["DistillationLog", "Stored", "Vote", "export_feedback"]
 
 Vote = Literal["up", "down"]
 
@@ -100,8 +101,22 @@ class DistillationLog:
             ).fetchone()
         if row is None:
             return None
-        *head, source, result = row
-        return Stored(*head, json.loads(source), Distillation.model_validate_json(result))
+        did, team, channel, ts, thread_ts, requested_by, persona, why, permalink, source, result = (
+            row
+        )
+        return Stored(
+            id=did,
+            team=team,
+            channel=channel,
+            ts=ts,
+            thread_ts=thread_ts,
+            requested_by=requested_by,
+            persona=persona,
+            why=why,
+            permalink=permalink,
+            source=json.loads(source),
+            result=Distillation.model_validate_json(result),
+        )
 
     def vote(self, distillation_id: str, user_id: str, vote: Vote) -> bool:
         """Record (or change) one person's vote; False if the distillation is unknown."""
@@ -136,3 +151,13 @@ class DistillationLog:
                 "source": json.loads(source),
                 "result": json.loads(result),
             }
+
+
+def export_feedback(data_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """Every 👍/👎 given in Slack with its source and summary, from `<data_dir>/slack.sqlite3`
+    (for `distill slack export-feedback`; JSON-ready dicts, oldest first)."""
+    db = SlackDB.in_data_dir(data_dir)
+    try:
+        yield from DistillationLog(db).export()
+    finally:
+        db.close()

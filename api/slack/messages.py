@@ -75,6 +75,10 @@ DIGEST_SOON = (
 
 LOG_MOUNTED = "Slack events at {path} (shortcut 'distill', /distill, message events)"
 LOG_DISABLED = "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events"
+ALREADY_MOUNTED = (
+    "Slack is already mounted on this app; call mount_slack once (in `distill serve`, or in a "
+    "test after create_app)"
+)
 LOG_SOCKET_DISABLED = "Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN"
 LOG_AUTH_FAILED = (
     "Slack auth.test failed ({error}); check SLACK_BOT_TOKEN. Until it works, the app's own "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.slack import export_feedback
 from tests.api.slack.conftest import ALICE, INFRA, Slack, blocks_text, eventually, new_ts
 from tests.fakes.slack_server import Call
 
@@ -67,7 +68,7 @@ def test_feedback_is_counted_in_metrics_and_stored_for_export(slack: Slack) -> N
     assert "You rated this" in blocks_text(call.params["blocks"])
     metric = 'distiller_slack_feedback_total{vote="up"} 1.0'
     eventually(lambda: metric in slack.client.get("/metrics").text)
-    rows = list(slack.runtime.log.export())
+    rows = list(export_feedback(slack.services.settings.data_dir))  # what an export reads
     assert [(r["id"], r["vote"]) for r in rows] == [(up["value"], "up")]
     assert rows[0]["source"][0]["text"].startswith("<!channel> Hi all!")
     assert rows[0]["result"]["tldr"]
