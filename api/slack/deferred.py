@@ -50,6 +50,11 @@ class Background:
         self._idle: asyncio.Event | None = None
         self.priority_seconds = priority_seconds
 
+    def reset(self) -> None:
+        """Forget the in-flight count and its event (a new lifespan may run in a new loop)."""
+        self._in_flight = 0
+        self._idle = None
+
     def _idle_event(self) -> asyncio.Event:
         if self._idle is None:  # created in the running loop, on first use
             self._idle = asyncio.Event()

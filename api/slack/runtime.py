@@ -95,6 +95,7 @@ class SlackRuntime:
     async def start(self) -> None:
         """In the running loop: one HTTP session (connection pool) for every Web API and
         response_url call; without it each call opens and closes its own."""
+        self.background.reset()
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
 
