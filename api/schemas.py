@@ -56,6 +56,9 @@ class DistillRequest(BaseModel):
     text: str | None = Field(default=None, description="Slack mrkdwn or plain text")
     messages: list[MessageIn] | None = Field(default=None, max_length=5_000)
     persona: str | None = Field(default=None, description="see GET /v1/personas")
+    channel_id: str | None = Field(
+        default=None, description="where it was posted: the channel's persona applies"
+    )
     budget_tokens: int | None = Field(default=None, ge=MIN_BUDGET_TOKENS, le=MAX_BUDGET_TOKENS)
     focus: list[str] = Field(default_factory=list, max_length=20)
     format: OutputFormat | None = None

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1_000)
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1_000)
     default_persona: str | None = Field(default=None, description="persona when none is given")
+    personas_file: Path | None = Field(
+        default=None, description="TOML with [channels] and [personas.<name>], loaded at start"
+    )
     embedder: Literal["minilm", "hashing"] = Field(
         default="minilm", description="minilm (all-MiniLM-L6-v2) or hashing (no model, low memory)"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from audience import PersonaRegistry, SqlitePersonaStore
 from distiller import Embedder, HashingEmbedder, MiniLMEmbedder, OfflineEngine
 from memory import FaissStore, MemoryStore
 
@@ -47,13 +48,16 @@ class Services:
         """Open the stores under `settings.data_dir` and warm the models."""
         embedder = make_embedder(settings)
         data = settings.data_dir
+        registry = PersonaRegistry(SqlitePersonaStore.in_data_dir(data))
+        if settings.personas_file:
+            registry.load_file(settings.personas_file)
         keys = KeyStore(data / "keys.sqlite3")
         try:
             memory = FaissStore(data / "memory", embedder)
         except BaseException:
             keys.close()
             raise
-        distill = distill or DistillService(settings)
+        distill = distill or DistillService(settings, registry=registry)
         metrics = metrics or Metrics()
         metrics.watch_engine(distill.engine)
         return cls(
@@ -75,3 +79,5 @@ class Services:
     def close(self) -> None:
         self.memory.close()
         self.keys.close()
+        if self.distill.registry is not None:
+            self.distill.registry.store.close()

@@ -32,7 +32,7 @@ def distill(
     """Distill a message or a thread for a persona; errors are problem+json."""
     source = body.text if body.text is not None else [m.model_dump() for m in body.messages or []]
     result = services.distill.distill(
-        source, body.persona, body.budget_tokens, body.focus, body.format
+        source, body.persona, body.budget_tokens, body.focus, body.format, body.channel_id
     )
     services.metrics.distilled(result)
     return DistillResponse.of(result)
@@ -56,7 +56,9 @@ def compose(
     services: Services = Depends(get_services),  # noqa: B008
 ) -> ComposeResponse:
     """The concise, persona-fit version of a message an agent is about to post."""
-    result = services.distill.distill(body.text, body.persona, body.budget_tokens)
+    result = services.distill.distill(
+        body.text, body.persona, body.budget_tokens, channel_id=body.channel_id
+    )
     services.metrics.distilled(result)
     return ComposeResponse(
         post=result.render_mrkdwn(),
