@@ -9,7 +9,7 @@ import { loadSettings } from "./lib/settings.js";
 
 // /v1/distill refuses unknown fields (extra="forbid"); turn this on once it accepts channel_id,
 // so that the channel's persona applies.
-const SEND_CHANNEL_ID = false;
+const SEND_CHANNEL_ID = true;
 const DETECT_CONCURRENCY = 4; // parallel /v1/detect calls per batch: quick, yet gentle on the key
 const MAX_TEXT_CHARS = 200_000; // the service's input limit; longer text would only earn a 413/422
 
