@@ -223,7 +223,10 @@ def test_messages_added_later_get_the_action(slack: Page) -> None:
 def test_click_shows_the_distillation_and_the_original_on_toggle(
     slack: Page, service: Service
 ) -> None:
-    expected = service.post("/v1/distill", {"text": AGENT_MRKDWN}).json()
+    # The extension sends the channel id from the URL, so the channel's persona applies.
+    expected = service.post(
+        "/v1/distill", {"text": AGENT_MRKDWN, "channel_id": "C0INCIDENTS"}
+    ).json()
     agent = message(slack, AGENT_TS)
     original = agent.locator(".c-message_kit__blocks")
     action = agent.locator(".sd-action")
