@@ -22,6 +22,8 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from . import messages
+
 __all__ = ["AFTER_ACK", "Background", "SlackEndpoint", "ack_then"]
 
 log = logging.getLogger("api.slack")
@@ -85,7 +87,7 @@ class Background:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background Slack work failed", exc_info=task.exception())
+            log.error(messages.LOG_BACKGROUND_FAILED, exc_info=task.exception())
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Let running work finish (answers people are waiting for), then cancel the rest."""

@@ -57,7 +57,7 @@ async def handle_message_event(rt: SlackRuntime, body: dict[str, Any]) -> str:
     event = body.get("event") or {}
     event_id = body.get("event_id")
     if event_id and not await rt.run(rt.settings.first_time, event_id):
-        log.info(messages.LOG_DUPLICATE_EVENT.format(event_id=event_id, retry="?"))
+        log.info(messages.LOG_DUPLICATE_EVENT.format(event_id=event_id))
         return "duplicate"
     team = str(body.get("team_id") or "")
     channel = str(event.get("channel") or "")
