@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.routing import Route
 
 from ..settings import Settings
@@ -48,7 +49,9 @@ def build_bolt_app(rt: SlackRuntime) -> AsyncApp:
 
     bolt = AsyncApp(
         signing_secret=rt.config.signing_secret,
-        client=rt.client,
+        # Bolt's own client carries no token (with `authorize`, Bolt would ignore one and warn);
+        # the listeners call Slack through rt.client, which has it.
+        client=AsyncWebClient(base_url=rt.config.api_url, retry_handlers=rt.client.retry_handlers),
         authorize=authorize,
         logger=logging.getLogger("api.slack.bolt"),
         # Our ack listeners only queue work and ack, so Bolt may run them inline: otherwise it
