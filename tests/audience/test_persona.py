@@ -1,6 +1,12 @@
 import pytest
 
-from audience import BUILTIN_PERSONAS, PersonaConfigError, UnknownPersonaError, get_persona, parse_persona
+from audience import (
+    BUILTIN_PERSONAS,
+    PersonaConfigError,
+    UnknownPersonaError,
+    get_persona,
+    parse_persona,
+)
 from distiller import OfflineEngine, extract_facts
 from tests.fixtures import agent_message
 
@@ -10,7 +16,9 @@ ENGINE = OfflineEngine()
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, object]:
     text = agent_message("incident_report")
-    return {name: ENGINE.distill(text, persona.to_spec()) for name, persona in BUILTIN_PERSONAS.items()}
+    return {
+        name: ENGINE.distill(text, persona.to_spec()) for name, persona in BUILTIN_PERSONAS.items()
+    }
 
 
 def test_every_builtin_persona_gives_a_different_output(outputs: dict) -> None:
@@ -49,7 +57,10 @@ def test_oncall_keeps_the_failing_component_and_an_ask(outputs: dict) -> None:
 def test_unknown_persona_lists_the_valid_ones() -> None:
     with pytest.raises(UnknownPersonaError) as info:
         get_persona("ceo")
-    assert "valid personas: agent, engineer, gtm, leadership, newcomer, oncall-engineer, product" in str(info.value)
+    assert (
+        "valid personas: agent, engineer, gtm, leadership, newcomer, oncall-engineer, product"
+        in str(info.value)
+    )
 
 
 @pytest.mark.parametrize(
