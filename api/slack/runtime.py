@@ -58,6 +58,7 @@ class SlackRuntime:
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
         self._db: SlackDB | None = None
         self._registry: PersonaRegistry | None = None
+        self._own_registry: PersonaRegistry | None = None
         self._settings: SettingsStore | None = None
         self._log: DistillationLog | None = None
         self._inferrer: CachedInferrer | None = None
@@ -80,15 +81,21 @@ class SlackRuntime:
         self._db = SlackDB.in_data_dir(self.config.data_dir)
         self._settings = SettingsStore(self._db)
         self._log = DistillationLog(self._db)
-        # The persona registry lives in the same data dir as the HTTP API's, so a persona set
-        # with /distill is the one the API and the other surfaces see.
-        self._registry = PersonaRegistry(SqlitePersonaStore.in_data_dir(self.config.data_dir))
+        # The service's persona registry, so a persona set with /distill is the one the HTTP
+        # API and the other surfaces see; our own on the same data dir only when the service
+        # was built without one.
+        self._registry = getattr(services.distill, "registry", None)
+        if self._registry is None:
+            self._own_registry = PersonaRegistry(
+                SqlitePersonaStore.in_data_dir(self.config.data_dir)
+            )
+            self._registry = self._own_registry
         self._inferrer = CachedInferrer(services.embedder, ttl=self.config.cache_seconds)
         self._metrics = SlackMetrics.on(services.metrics.registry)
 
     def close(self) -> None:
-        if self._registry is not None:
-            self._registry.store.close()
+        if self._own_registry is not None:
+            self._own_registry.store.close()
         if self._db is not None:
             self._db.close()
 

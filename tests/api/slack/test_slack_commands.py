@@ -23,7 +23,12 @@ def test_persona_show_set_and_clear(slack: Slack) -> None:
     assert "oncall-engineer (inferred" in _reply(slack, "persona", "show")
     assert "now written for *leadership*" in _reply(slack, "persona leadership", "set")
     assert "leadership (channel setting)" in _reply(slack, "persona", "show-again")
-    assert slack.runtime.registry.channel_persona(INFRA).name == "leadership"
+    # One registry: the HTTP API sees the persona set in Slack.
+    key = slack.services.keys.create("infra", ["distill"])
+    answer = slack.client.get(
+        f"/v1/channels/{INFRA}/persona", headers={"authorization": f"Bearer {key.token}"}
+    )
+    assert answer.json()["persona"] == "leadership"
     cleared = _reply(slack, "persona clear", "clear")
     assert "cleared" in cleared and "oncall-engineer" in cleared
     assert slack.runtime.registry.channel_persona(INFRA) is None
