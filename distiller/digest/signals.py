@@ -57,6 +57,9 @@ _APPROVAL_RE = re.compile(
 )
 # More than this many content words after "Approved," and the reply says its own thing.
 MAX_APPROVAL_WORDS = 6
+# Fewer content words than this and "Approved." alone is no decision to report.
+MIN_DECISION_WORDS = 3
+_STATED_RE = re.compile(r"^\W*(?:agreed|approved|decided|decision)\s*:", _I)
 _PROPOSAL_PREFIX_RE = re.compile(r"^(?:proposal|rfc|idea|suggestion|plan)\s*[:\-–—]\s*", _I)
 INCIDENT_RE = re.compile(
     r"\b(?:incident|outage|sev[- ]?[0-4]|INC-\d+|post-?mortem|(?:is|are|went|was|were) down\b|"
@@ -211,19 +214,36 @@ def scan_topic(
                     kind="question", text=_item(text), by=who, permalink=message.permalink
                 )
                 questions.append((index, attention))
-            approval = _APPROVAL_RE.match(text.strip())
-            if approval and len(content_words(approval.group(2))) <= MAX_APPROVAL_WORDS:
-                target = _proposal(messages, index, group.kind)
-                if target is not None:
-                    verb = "approved" if approval.group(1).lower() == "approved" else "agreed"
-                    approvals.setdefault(target, (verb, []))[1].append(who or "someone")
-            elif _is_decision(text):
+            approved = _approval(text, messages, index, group.kind)
+            if isinstance(approved, tuple):
+                target, verb = approved
+                approvals.setdefault(target, (verb, []))[1].append(who or "someone")
+            elif approved is None and _is_decision(text):
                 decision = Decision(text=_item(text), by=who, permalink=message.permalink)
                 found.decisions.append(decision)
     found.decisions.extend(_approved(messages, approvals))
     found.asks = [_settle_ask(item, messages, index, group.kind) for index, item in asks]
     found.attention = [question for index, question in questions if not _answered(messages, index)]
     return found
+
+
+def _approval(
+    text: str, messages: Sequence[DigestMessage], index: int, kind: str
+) -> tuple[int, str] | bool | None:
+    """(proposal's index, 'agreed'/'approved') when `text` approves an earlier proposal; False
+    for a bare approval with nothing to approve ("Agreed." to oneself); None otherwise.
+
+    "Agreed: X" states a decision of its own and "Approved the budget increase to $40k" says
+    what it approves: both are None, left to the decision patterns.
+    """
+    approval = _APPROVAL_RE.match(text.strip())
+    if approval is None or _STATED_RE.match(text):
+        return None
+    rest = len(content_words(approval.group(2)))
+    target = _proposal(messages, index, kind) if index and rest <= MAX_APPROVAL_WORDS else None
+    if target is not None:
+        return target, "approved" if approval.group(1).lower() == "approved" else "agreed"
+    return False if rest < MIN_DECISION_WORDS else None
 
 
 def _proposal(messages: Sequence[DigestMessage], index: int, kind: str) -> int | None:
@@ -259,7 +279,7 @@ def _approved(
         question = _PROPOSAL_RE.match(text)
         if question:
             text = question.group(1)
-        text = text[:1].upper() + text[1:]
+        text = text[:1].upper() + text[1:].rstrip(".")
         names = ", ".join(dict.fromkeys(approvers))
         out.append(
             Decision(
