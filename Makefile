@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint typecheck bench bench-quality bench-speed bench-api clean
+.PHONY: install run test lint typecheck bench bench-quality bench-speed bench-api bench-slack clean
 
 # Debian's Chromium for the extension's browser tests (Playwright drives it; it never downloads
 # a browser of its own). Installed when missing and we are root, as on CI.
@@ -57,3 +57,6 @@ clean:
 
 bench-api: install
 	$(BIN)/python -m bench.bench_api
+
+bench-slack: install
+	$(BIN)/python -m bench.bench_slack

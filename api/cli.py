@@ -212,6 +212,13 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port (default 8000; 0 picks a free one).")
     ] = None,
+    socket_mode: Annotated[
+        bool,
+        typer.Option(
+            "--socket-mode",
+            help="Reach Slack over Socket Mode (needs SLACK_APP_TOKEN) instead of /slack/events.",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API (offline engine by default; no Slack or OpenAI credentials needed)."""
     import uvicorn
@@ -236,7 +243,21 @@ def serve(
         err.print(f"(dev key kept in {settings.data_dir / DEV_KEY_FILE}; see README, API keys)")
     else:
         err.print("(set KEY to a key from `distill keys create --team T --scopes distill`)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    from .slack import mount_slack
+
+    app_ = create_app(settings)
+    # Slack stays off (the rest runs) without SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+    mount_slack(app_, lambda: app_.state.services, settings, socket_mode=socket_mode)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command("slack-feedback")
+def slack_feedback() -> None:
+    """Print the 👍/👎 votes given in Slack, with source and summary, as JSONL."""
+    from .slack import export_feedback
+
+    for row in export_feedback(Settings().data_dir):
+        typer.echo(json.dumps(row, ensure_ascii=False))
 
 
 @app.command()

@@ -71,6 +71,16 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "DISTILLER_SLACK_SIGNING_SECRET"),
     )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "DISTILLER_SLACK_APP_TOKEN"),
+        description="app-level token (xapp-...) for Socket Mode (distill serve --socket-mode)",
+    )
+    slack_api_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_API_URL", "DISTILLER_SLACK_API_URL"),
+        description="Slack Web API base URL; default https://slack.com/api/",
+    )
     database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "DISTILLER_DATABASE_URL")
     )
