@@ -123,6 +123,19 @@ class DigestEngine:
         ]
         ranked = self._rank([*threads, *conversations], request.spec)
         shown, agent_posts = self._walk(ranked, request, skipped)
+        coverage = self._coverage(request, prepared, skipped, len(ranked), agent_posts)
+        coverage.threads_read = sum(1 for g in threads if len(g.messages) > 1)
+        digest = self._assemble(request, coverage, ranked, shown)
+        # The walk budgets with estimates; the rendering has the last word. Fold from the
+        # bottom until it fits (rarely more than once, if ever).
+        while digest.tokens > request.budget_tokens and shown:
+            shown = shown[:-1]
+            digest = self._assemble(request, coverage, ranked, shown)
+        return digest
+
+    def _assemble(
+        self, request: DigestRequest, coverage: Coverage, ranked: list[_Ranked], shown: list[_Shown]
+    ) -> Digest:
         folded = [
             FoldedTopic(
                 title=r.found.title,
@@ -132,14 +145,11 @@ class DigestEngine:
             )
             for r in ranked[len(shown) :]
         ]
-        topics = [s.topic for s in shown]
-        coverage = self._coverage(request, prepared, skipped, len(ranked), agent_posts)
-        coverage.threads_read = sum(1 for g in threads if len(g.messages) > 1)
         digest = Digest(
             channel=request.channel,
             coverage=coverage,
             tldr="",
-            topics=topics,
+            topics=[s.topic for s in shown],
             decisions=[d for s in shown for d in s.decisions],
             attention=[a for s in shown for a in s.attention],
             action_items=[a for s in shown for a in s.actions],

@@ -92,7 +92,10 @@ class DigestRequest(BaseModel):
 
     start: datetime
     end: datetime
-    spec: ReaderSpec = Field(default_factory=ReaderSpec, description="the persona's spec")
+    spec: ReaderSpec = Field(
+        default_factory=ReaderSpec,
+        description="the persona's spec; its budget_tokens, if set, is per topic",
+    )
     budget_tokens: int = Field(
         default=DEFAULT_DIGEST_BUDGET, ge=MIN_DIGEST_BUDGET, le=MAX_DIGEST_BUDGET
     )

@@ -29,7 +29,7 @@ __all__ = ["ITEM_TOKENS", "TITLE_TOKENS", "TopicSignals", "scan_topic", "speaker
 
 ITEM_TOKENS = 60
 TITLE_TOKENS = 20
-MIN_TITLE_WORDS = 3
+MIN_TITLE_WORDS = 2
 
 _I = re.IGNORECASE
 DECISION_RE = re.compile(

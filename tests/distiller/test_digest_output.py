@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -96,6 +98,14 @@ def test_topics_over_the_budget_fold_into_n_more_topics_with_links() -> None:
         assert folded.permalink and f"<{folded.permalink}|" in text
     shown_links = {t.permalink for t in digest.topics}
     assert shown_links.isdisjoint({f.permalink for f in digest.folded})
+
+
+@pytest.mark.parametrize("budget", [120, 250, 600, 1500])
+def test_the_reading_part_never_exceeds_the_budget(budget: int) -> None:
+    digest = ENGINE.build(busy_channel(12), request(budget_tokens=budget))
+    assert digest.tokens <= budget
+    assert len(digest.topics) + len(digest.folded) == 12
+    assert digest.tldr
 
 
 def test_max_topics_is_respected_and_a_bigger_budget_shows_more() -> None:
@@ -246,6 +256,15 @@ def test_the_window_is_half_open() -> None:
     at_start, at_end = msg(0, "U0001", "first word"), msg(60, "U0002", "too late")
     digest = ENGINE.build([at_start, at_end], request(start=start, end=start + timedelta(hours=1)))
     assert digest.coverage.messages_read == 1
+
+
+def test_importing_the_digest_loads_no_model() -> None:
+    code = (
+        "import sys, distiller.digest; "
+        "print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_exported_names_are_pinned() -> None:
