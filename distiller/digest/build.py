@@ -20,6 +20,7 @@ from ..mrkdwn import to_plain
 from ..offline import OfflineEngine
 from ..tokens import count_tokens
 from ..words import content_words
+from . import messages as wording
 from .cluster import ClusterOptions, cluster_messages
 from .grouping import Prepared, TopicGroup, prepare, split_threads
 from .inputs import DigestMessage, DigestRequest, Skipped
@@ -46,6 +47,7 @@ MIN_TOPIC_BUDGET = 24
 # Items of each kind (decisions, needs attention, action items) listed per topic; the rest are
 # counted in the notes with the topic's link.
 ITEMS_PER_TOPIC = 3
+# The TL;DR's share of the budget, and its bounds in tokens.
 TLDR_SHARE, TLDR_MIN, TLDR_MAX = 0.15, 30, 120
 # A section's title line and the blank line before it, in tokens.
 SECTION_OVERHEAD = 4
@@ -250,7 +252,9 @@ class DigestEngine:
         ):
             if len(items) > ITEMS_PER_TOPIC:
                 more = len(items) - ITEMS_PER_TOPIC
-                notes.append(f"{more} more {name} in {slack_link(link, title)}")
+                notes.append(
+                    wording.MORE_ITEMS.format(count=more, what=name, topic=slack_link(link, title))
+                )
         decisions = [d.model_copy(update={"topic": title}) for d in found.decisions]
         return _Shown(
             topic=DigestTopic(title=title, summary="", importance=0),
