@@ -492,7 +492,9 @@ def run_speed(n_messages: int, n_threads: int, seed: int) -> dict[str, Any]:
 def to_markdown(speed: dict[str, Any] | None, quality: list[dict[str, Any]]) -> str:
     """The speed line and one ROUGE table per dataset."""
     out = [
-        f"Machine: {platform.machine()}, {_cores()} cores, Python {platform.python_version()}.\n"
+        "`python -m bench.bench_digest` (ROUGE F x100, mean over references; TextRank and Lead "
+        "from bench/baselines.py, cut to the digest's token count per item).\n",
+        f"Machine: {platform.machine()}, {_cores()} cores, Python {platform.python_version()}.\n",
     ]
     if speed:
         out += [
