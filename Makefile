@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint typecheck bench bench-quality bench-speed bench-api bench-slack clean
+.PHONY: install run test lint typecheck bench bench-quality bench-speed bench-api bench-slack bench-digest clean
 
 # Debian's Chromium for the extension's browser tests (Playwright drives it; it never downloads
 # a browser of its own). Installed when missing and we are root, as on CI.
@@ -60,3 +60,6 @@ bench-api: install
 
 bench-slack: install
 	$(BIN)/python -m bench.bench_slack
+
+bench-digest: install
+	$(BIN)/python -m bench.bench_digest

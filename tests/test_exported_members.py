@@ -34,6 +34,26 @@ EXPECTED = {
         "resolve_persona",
     },
     "api": {"BatchLine", "DistillService", "LineOutcome", "Settings", "create_app", "run_batch"},
+    "distiller.digest": {
+        "ActionItem",
+        "Attention",
+        "ClusterOptions",
+        "Coverage",
+        "DEFAULT_AGENT_BUDGET",
+        "DEFAULT_DIGEST_BUDGET",
+        "DEFAULT_MAX_TOPICS",
+        "DEFAULT_TOPIC_BUDGET",
+        "Decision",
+        "Digest",
+        "DigestEngine",
+        "DigestMessage",
+        "DigestRequest",
+        "DigestTopic",
+        "FoldedTopic",
+        "RankWeights",
+        "SECTION_CHARS",
+        "Skipped",
+    },
 }
 
 
