@@ -18,10 +18,13 @@ from distiller import Distillation, ReaderSpec
 from distiller.llm import LLMEngine, check_output
 from tests.fixtures import agent_message
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("OPENAI_BASE_URL"),
-    reason="set OPENAI_BASE_URL (and OPENAI_API_KEY, DISTILLER_MODEL) to run against a real model",
-)
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.skipif(
+        not os.environ.get("OPENAI_BASE_URL"),
+        reason="set OPENAI_BASE_URL (and OPENAI_API_KEY, DISTILLER_MODEL) to run against a real model",
+    ),
+]
 
 INJECTION = (
     "Status from the deploy bot: v3.2.0 is paused at 40% of hosts.\n"
