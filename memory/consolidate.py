@@ -41,6 +41,7 @@ __all__ = [
 DEFAULT_DUPLICATE_THRESHOLD = 0.92
 DEFAULT_SUBJECT_THRESHOLD = 0.5
 DEFAULT_SUBJECT_OVERLAP = 0.6
+_FLOOR_MARGIN = 0.2
 
 _WORD = re.compile(r"<[@#!][^>]+>|@[\w.-]+|[A-Za-z0-9][\w.:/%-]*")
 _NUMBERISH = re.compile(r"^v?\d[\d.,:/%-]*[a-z]*$")
@@ -101,6 +102,14 @@ class ConsolidationPolicy:
     subject_threshold: float = DEFAULT_SUBJECT_THRESHOLD
     subject_overlap: float = DEFAULT_SUBJECT_OVERLAP
     enabled: bool = True
+
+    @property
+    def relevance_floor(self) -> float:
+        """Neighbours scoring below this cannot change a plan, so a store need not read them.
+        The one rule that ignores the score, an exact duplicate (the same normalised text),
+        holds only for texts whose cosine is ~1; a margin covers embedders whose output moves
+        slightly with batching."""
+        return min(self.duplicate_threshold, self.subject_threshold) - _FLOOR_MARGIN
 
 
 @dataclass(frozen=True)

@@ -218,11 +218,18 @@ class FaissStore(MemoryStore):
         return [(records[rid], score) for rid, score in ranked if rid in records]
 
     def _search_many(
-        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+        self,
+        vectors: np.ndarray,
+        readable: Readable,
+        k: int,
+        include_history: bool,
+        min_score: float | None = None,
     ) -> list[list[tuple[Record, float]]]:
         with self._lock:
             self._check_open()
             ranked = self._index.search_many(vectors, readable, k, include_history)
+            if min_score is not None:
+                ranked = [[hit for hit in hits if hit[1] >= min_score] for hits in ranked]
             records = self._records([rid for hits in ranked for rid, _ in hits])
         return [[(records[rid], score) for rid, score in hits if rid in records] for hits in ranked]
 

@@ -170,7 +170,12 @@ class PgVectorStore(MemoryStore):
         return [(Record.model_validate_json(body), float(score)) for body, score in rows]
 
     def _search_many(
-        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+        self,
+        vectors: np.ndarray,
+        readable: Readable,
+        k: int,
+        include_history: bool,
+        min_score: float | None = None,
     ) -> list[list[tuple[Record, float]]]:
         """One LATERAL top-k per query vector, `_MANY` queries per statement; the bodies of the
         distinct records found follow in one more query (queries of a batch share neighbours)."""
@@ -197,7 +202,8 @@ class PgVectorStore(MemoryStore):
                     query, [*(_Embedding(v) for v in chunk), *params, k]
                 ).fetchall()
             for i, rid, score in rows:
-                ranked[start + i].append((rid, float(score)))
+                if min_score is None or score >= min_score:
+                    ranked[start + i].append((rid, float(score)))
         wanted = sorted({rid for hits in ranked for rid, _ in hits})
         bodies: dict[int, Record] = {}
         if wanted:

@@ -125,10 +125,20 @@ class MemoryStore(ABC):
         all of them durably, or none."""
 
     def _search_many(
-        self, vectors: np.ndarray, readable: Readable, k: int, include_history: bool
+        self,
+        vectors: np.ndarray,
+        readable: Readable,
+        k: int,
+        include_history: bool,
+        min_score: float | None = None,
     ) -> list[list[tuple[Record, float]]]:
-        """`_search` for each vector with one readable set; backends may batch it."""
-        return [self._search(vector, readable, k, include_history) for vector in vectors]
+        """`_search` for each vector with one readable set, leaving out hits scoring below
+        `min_score` (their records need not even be read); backends may batch it."""
+        return [
+            [hit for hit in self._search(vector, readable, k, include_history)
+             if min_score is None or hit[1] >= min_score]
+            for vector in vectors
+        ]  # fmt: skip
 
     @abstractmethod
     def _count(self) -> tuple[int, int]:
@@ -180,13 +190,15 @@ class MemoryStore(ABC):
                 messages.EMBEDDER_DIMENSION.format(have=vectors.shape[1], want=self.dimension)
             )
 
+        floor = self.policy.relevance_floor
+
         def lookup(positions: list[int], k: int) -> list[list[tuple[Record, float]]]:
             found: dict[int, list[tuple[Record, float]]] = {}
             by_visibility: dict[Visibility, list[int]] = {}
             for position in positions:
                 by_visibility.setdefault(records[position].visibility, []).append(position)
             for visibility, group in by_visibility.items():
-                hits = self._search_many(vectors[group], Readable.only(visibility), k, False)
+                hits = self._search_many(vectors[group], Readable.only(visibility), k, False, floor)
                 found.update(zip(group, hits, strict=True))
             return [found[position] for position in positions]
 

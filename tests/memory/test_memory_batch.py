@@ -78,9 +78,10 @@ def _fingerprint(store: ListStore) -> list[tuple]:
     )
 
 
-def _plan_both(stored: list[Record], batch: list[Record]) -> list[int]:
+def _plan_both(stored: list[Record], batch: list[Record], floor: bool = False) -> list[int]:
     """Plan `batch` one by one and with plan_batch over the same stored records; assert they
-    agree, and return the depths of the extra lookups plan_batch made."""
+    agree, and return the depths of the extra lookups plan_batch made. With `floor`, the batch
+    lookup leaves out neighbours below the policy's relevance floor, as the stores do."""
     policy = ConsolidationPolicy()
     one_by_one, batched = ListStore(), ListStore()
     for store in (one_by_one, batched):
@@ -100,7 +101,11 @@ def _plan_both(stored: list[Record], batch: list[Record]) -> list[int]:
     def lookup(positions: list[int], k: int) -> list[list[tuple[Record, float]]]:
         if len(positions) == 1:
             refetches.append(k)
-        return [batched.top(vectors[p], batch[p].visibility.key, k) for p in positions]
+        lowest = policy.relevance_floor if floor else -1.0
+        return [
+            [hit for hit in batched.top(vectors[p], batch[p].visibility.key, k) if hit[1] >= lowest]
+            for p in positions
+        ]
 
     plans = plan_batch(batch, vectors, lookup, policy, NEIGHBOURS)
     for plan in plans:
@@ -111,14 +116,15 @@ def _plan_both(stored: list[Record], batch: list[Record]) -> list[int]:
     return refetches
 
 
+@pytest.mark.parametrize("floor", [False, True])
 @pytest.mark.parametrize("seed", range(12))
-def test_plan_batch_equals_one_by_one_planning(seed: int) -> None:
+def test_plan_batch_equals_one_by_one_planning(seed: int, floor: bool) -> None:
     rng = random.Random(seed)
     records = []
     for i in range(80):
         text, visibility, ts = _statement(rng, i)
         records.append(_record(text, visibility, ts, rng.choice(["C1", "C2", "C3"])))
-    _plan_both(records[:30], records[30:])
+    _plan_both(records[:30], records[30:], floor)
 
 
 def test_plan_batch_looks_deeper_when_the_batch_retires_neighbours() -> None:
