@@ -32,6 +32,7 @@ from .ivf import DEFAULT_IVF_MIN_ROWS, DEFAULT_IVF_THRESHOLD
 from .partitions import PartitionedIndex, PartitionKey
 from .record import Record
 from .snapshot import load_snapshot, save_snapshot
+from .sqlite_schema import SCHEMA, where_sql
 from .store import MemoryStore, Where
 
 __all__ = [
@@ -59,35 +60,6 @@ _PAGE = 1000
 _REBUILD_PAGE = 50_000
 
 log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('generation', 0);
-CREATE TABLE IF NOT EXISTS records (
-    rid INTEGER PRIMARY KEY AUTOINCREMENT,  -- index id; AUTOINCREMENT never reuses one
-    id TEXT NOT NULL UNIQUE,
-    visibility TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    workspace TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    valid_from REAL NOT NULL,
-    invalid_at REAL,
-    superseded_by TEXT,
-    body TEXT NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_visibility ON records (visibility, invalid_at);
-CREATE INDEX IF NOT EXISTS records_public ON records (scope, workspace, invalid_at);
-CREATE INDEX IF NOT EXISTS records_superseded ON records (superseded_by);
-CREATE TABLE IF NOT EXISTS record_sources (
-    rid INTEGER NOT NULL REFERENCES records (rid) ON DELETE CASCADE,
-    workspace TEXT NOT NULL,
-    channel_id TEXT NOT NULL,
-    ts TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS record_sources_message ON record_sources (workspace, channel_id, ts);
-CREATE INDEX IF NOT EXISTS record_sources_rid ON record_sources (rid);
-"""
 
 
 class FaissStore(MemoryStore):
@@ -151,7 +123,7 @@ class FaissStore(MemoryStore):
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={self.synchronous}")
             db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             template = messages.SQLITE_CORRUPT if _is_corrupt(exc) else messages.SQLITE_OPEN_FAILED
             error = StoreCorruptError if _is_corrupt(exc) else StoreUnavailableError
@@ -262,7 +234,7 @@ class FaissStore(MemoryStore):
         return record
 
     def _find(self, where: Where) -> Iterator[Record]:
-        clause, params = _where_sql(where)
+        clause, params = where_sql(where)
         last = 0
         while True:
             with self._lock:
@@ -400,52 +372,6 @@ class FaissStore(MemoryStore):
 
 def _key(record: Record) -> PartitionKey:
     return PartitionKey(record.visibility.key, record.workspace, record.is_current)
-
-
-def _readable_sql(readable: Readable) -> tuple[str, list[object]]:
-    keys = sorted(readable.keys)
-    workspaces = sorted(readable.public_workspaces)
-    parts = []
-    if keys:
-        parts.append(f"visibility IN ({','.join('?' * len(keys))})")
-    if workspaces:
-        parts.append(f"(scope = 'public' AND workspace IN ({','.join('?' * len(workspaces))}))")
-    if not parts:
-        return "0", []  # an empty readable set reads nothing, never everything
-    return f"({' OR '.join(parts)})", [*keys, *workspaces]
-
-
-def _where_sql(where: Where) -> tuple[str, list[object]]:
-    clauses, params = ["1"], []
-    if where.readable is not None:
-        clause, extra = _readable_sql(where.readable)
-        clauses.append(clause)
-        params += extra
-    if where.ids is not None:
-        clauses.append(f"id IN ({','.join('?' * len(where.ids))})" if where.ids else "0")
-        params += list(where.ids)
-    if where.source is not None:
-        clauses.append(
-            "rid IN (SELECT rid FROM record_sources WHERE workspace=? AND channel_id=? AND ts=?)"
-        )
-        params += list(where.source)
-    if where.channel is not None:
-        clauses.append(
-            "rid IN (SELECT rid FROM record_sources WHERE workspace = ? AND channel_id = ?)"
-        )
-        params += list(where.channel)
-    if where.superseded_by is not None:
-        clauses.append("superseded_by = ?")
-        params.append(where.superseded_by)
-    if where.current_only:
-        clauses.append("invalid_at IS NULL")
-    if where.kinds is not None:
-        clauses.append(f"kind IN ({','.join('?' * len(where.kinds))})" if where.kinds else "0")
-        params += list(where.kinds)
-    if where.valid_before is not None:
-        clauses.append("valid_from < ?")
-        params.append(where.valid_before.timestamp())
-    return " AND ".join(clauses), params
 
 
 def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
