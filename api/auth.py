@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from memory import Principal
+from memory import Principal, Visibility
 
 __all__ = ["SCOPES", "ApiKey", "AuthError", "KeyStore", "NewKey"]
 
@@ -50,6 +50,10 @@ class ApiKey:
         return Principal(
             workspace=self.workspace, teams=frozenset({self.team}), channels=self.channels
         )
+
+    def write_visibility(self, value: str | None) -> Visibility:
+        """Where this key's writes go: the "scope:id" asked for, or the key's own team."""
+        return Visibility.parse(value) if value else Visibility.team(self.team)
 
 
 @dataclass(frozen=True)

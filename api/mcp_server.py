@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audience import AudienceError
 from distiller import DistillerError, Message
-from memory import MemoryStoreError, Source, Visibility
+from memory import MemoryStoreError, Source
 
 from .auth import ApiKey, AuthError
 from .problems import problem
@@ -118,7 +118,7 @@ def build_mcp(services: Callable[[], Services], fixed_key: ApiKey | None = None)
         visibility: str | None = None,
     ) -> dict[str, Any]:
         svc, key = caller(ctx, "memory:write")
-        where = Visibility.parse(visibility) if visibility else Visibility.team(key.team)
+        where = key.write_visibility(visibility)
         source = Source(workspace=key.workspace, channel_id=channel_id, ts=ts, permalink=permalink)
         result = await run(
             lambda: svc.memory.add(

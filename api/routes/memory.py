@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from memory import Record, Source, Visibility
+from memory import Record, Source
 
 from ..auth import ApiKey
 from ..deps import get_services, require
@@ -30,7 +30,7 @@ def remember(
     services: Services = Depends(get_services),  # noqa: B008
 ) -> MemoryWriteResponse:
     """Remember a statement: redacted, embedded, merged with duplicates, superseding stale ones."""
-    visibility = Visibility.parse(body.visibility) if body.visibility else Visibility.team(key.team)
+    visibility = key.write_visibility(body.visibility)
     source = Source(workspace=key.workspace, **body.source.model_dump())
     result = services.memory.add(
         body.text,
