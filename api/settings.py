@@ -17,6 +17,7 @@ from distiller import DEFAULT_MAX_INPUT_CHARS
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_DIGEST_INTERVAL",
     "DEFAULT_PORT",
     "DEFAULT_RATE_LIMIT",
     "Settings",
@@ -29,6 +30,9 @@ DEFAULT_DATA_DIR = Path("./data")
 # (with its clear message) and the body limit only stops abuse.
 DEFAULT_MAX_BODY_BYTES = 4 * DEFAULT_MAX_INPUT_CHARS + 64_000
 DEFAULT_RATE_LIMIT = 600  # requests per minute per API key
+# How often the digest scheduler looks for due digests: deliveries land within this of their
+# minute, and an idle check is one small SQL query.
+DEFAULT_DIGEST_INTERVAL = 60.0
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,15 @@ class Settings(BaseSettings):
         default="minilm", description="minilm (all-MiniLM-L6-v2) or hashing (no model, low memory)"
     )
     rate_limit_per_minute: int = Field(default=DEFAULT_RATE_LIMIT, ge=1)
+    digests_file: Path | None = Field(
+        default=None, description="TOML with [[digest]] subscriptions, loaded at start"
+    )
+    digest_scheduler: bool = Field(
+        default=True, description="post due digests from `distill serve` (needs Slack)"
+    )
+    digest_interval: float = Field(
+        default=DEFAULT_DIGEST_INTERVAL, ge=1, description="seconds between digest checks"
+    )
     detect_threshold: float | None = Field(default=None, ge=0, le=1)
 
     openai_api_key: SecretStr | None = Field(

@@ -1,7 +1,7 @@
 """`Services`: everything a request needs, opened once per process (in the app's lifespan).
 
-The distill service, the API key store, the shared memory, the embedder, the rate limiter and
-the metrics. Tests build one with a temporary data dir and the hashing embedder.
+The distill service, the API key store, the shared memory, the digest store, the embedder, the
+rate limiter and the metrics. Tests build one with a temporary data dir and the hashing embedder.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from distiller import Embedder, HashingEmbedder, MiniLMEmbedder, OfflineEngine
 from memory import FaissStore, MemoryStore
 
 from .auth import KeyStore
+from .digests import DigestStore, SqliteDigestStore
+from .digests.config_file import load_subscriptions
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 from .service import DistillService
@@ -26,6 +28,25 @@ def make_embedder(settings: Settings) -> Embedder:
     return HashingEmbedder() if settings.embedder == "hashing" else MiniLMEmbedder()
 
 
+def open_digest_store(settings: Settings) -> DigestStore:
+    """Postgres when DATABASE_URL is set (replicas then post each digest once), else SQLite
+    in the data dir; subscriptions from `digests_file` are saved into it."""
+    if settings.database_url is not None:
+        from .digests.pg_store import PostgresDigestStore
+
+        store: DigestStore = PostgresDigestStore(settings.database_url.get_secret_value())
+    else:
+        store = SqliteDigestStore.in_data_dir(settings.data_dir)
+    if settings.digests_file:
+        try:
+            for sub in load_subscriptions(settings.digests_file):
+                store.put(sub)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
 @dataclass
 class Services:
     """The process's long-lived objects; `open()` builds them, `close()` releases them."""
@@ -36,6 +57,7 @@ class Services:
     memory: MemoryStore
     embedder: Embedder
     limiter: RateLimiter
+    digests: DigestStore
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
@@ -57,6 +79,12 @@ class Services:
         except BaseException:
             keys.close()
             raise
+        try:
+            digests = open_digest_store(settings)
+        except BaseException:
+            memory.close()
+            keys.close()
+            raise
         distill = distill or DistillService(settings, registry=registry)
         metrics = metrics or Metrics()
         metrics.watch_engine(distill.engine)
@@ -67,6 +95,7 @@ class Services:
             memory=memory,
             embedder=embedder,
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            digests=digests,
             metrics=metrics,
         )
 
@@ -77,6 +106,7 @@ class Services:
         self.embedder.embed_one("warm up")
 
     def close(self) -> None:
+        self.digests.close()
         self.memory.close()
         self.keys.close()
         if self.distill.registry is not None:

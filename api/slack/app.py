@@ -21,6 +21,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.routing import Route
 
+from ..digests.scheduler import DigestScheduler
 from ..settings import Settings
 from ..state import Services
 from . import actions, commands, events, messages, shortcut
@@ -81,11 +82,17 @@ def _wrap_lifespan(app: FastAPI, rt: SlackRuntime, on_start: Callable[[], Any] |
             await rt.start()
             identity = asyncio.create_task(rt.learn_identity())
             stop = None
+            scheduler = None
             try:
                 if on_start is not None:
                     stop = await on_start()
+                if rt.config.digest_scheduler:
+                    scheduler = DigestScheduler(rt.digests, rt.config.digest_interval)
+                    scheduler.start()
                 yield state
             finally:
+                if scheduler is not None:
+                    scheduler.stop()
                 identity.cancel()
                 if stop is not None:
                     await stop()

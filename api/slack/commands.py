@@ -1,4 +1,4 @@
-"""`/distill`: the channel's persona (show, set, clear), auto mode, the digest.
+"""`/distill`: the channel's persona (show, set, clear), auto mode, the digest (digest_command.py).
 
 Acks at once (empty), answers ephemerally via response_url once the work is done. Anyone in
 the channel may change its settings, as with a channel topic; each change records who made it.
@@ -14,6 +14,7 @@ from audience import UnknownPersonaError
 
 from . import messages
 from .deferred import ack_then
+from .digest_command import answer_digest
 from .distilling import notice
 from .errors import NoAccessError
 from .persona import choose_persona, profile_of
@@ -68,7 +69,7 @@ async def answer_command(rt: SlackRuntime, body: dict[str, Any]) -> str:
             new = await rt.run(rt.settings.update, channel, reply=_ON_OFF[state], by=user)
             return await _auto_state(rt, new)
         case ["digest", *_]:
-            return messages.DIGEST_SOON
+            return await answer_digest(rt, body)
     return messages.COMMAND_UNKNOWN.format(text=" ".join(words), help=_help(rt))
 
 

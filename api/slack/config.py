@@ -60,6 +60,8 @@ class SlackConfig:
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES
     cache_seconds: float = DEFAULT_CHANNEL_CACHE_SECONDS
     cpu_workers: int = field(default_factory=default_cpu_workers)
+    digest_scheduler: bool = True
+    digest_interval: float = 60.0
 
     @classmethod
     def from_settings(
@@ -78,4 +80,6 @@ class SlackConfig:
             app_token=app_token or _secret(getattr(settings, "slack_app_token", None)),
             default_persona=settings.default_persona,
             detect_threshold=settings.detect_threshold,
+            digest_scheduler=settings.digest_scheduler,
+            digest_interval=settings.digest_interval,
         )

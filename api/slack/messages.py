@@ -52,7 +52,10 @@ COMMAND_HELP = (
     "• `/distill persona <name>` — set it (one of: {personas}); `/distill persona clear` to unset\n"
     "• `/distill auto on|off` — distill verbose agent messages here automatically into memory\n"
     "• `/distill auto reply on|off` — in auto mode, also reply in the thread with a TL;DR\n"
-    "• `/distill digest subscribe` — a daily digest of this channel\n"
+    "• `/distill digest daily 9:00` — a digest of this channel here every day (or `weekly mon "
+    "9:00`, a time zone like `Asia/Tokyo`, `persona <name>`, `quiet`); `/distill digest dm "
+    "daily 8am` sends it to you; `/distill digest` shows it, `/distill digest off` stops it, "
+    "`/distill digest preview` shows the last 24 hours to you only\n"
     "Or use the *distill* shortcut on any message (the ⋮ menu)."
 )
 COMMAND_UNKNOWN = "I don't know `/distill {text}`.\n\n{help}"
@@ -65,10 +68,27 @@ AUTO_STATE = "Auto mode is *{auto}* in <#{channel}> (TL;DR replies in threads: *
 AUTO_HINT_ON = "Verbose agent messages here are distilled into shared memory as they arrive."
 AUTO_HINT_OFF = "Turn it on with `/distill auto on`."
 AUTO_NEEDS_MEMBER = " Invite me with `/invite @distiller` so that I see the messages."
-DIGEST_SOON = (
-    "Channel digests are coming soon; nothing is subscribed yet. Meanwhile, use the "
-    "*distill* shortcut on any long message."
+DIGEST_NONE = (
+    "No digest for <#{channel}> yet. `/distill digest daily 9:00` posts one here every day; "
+    "`/distill digest dm daily 9:00` sends it to you."
 )
+DIGEST_HERE = "In this channel"
+DIGEST_DM = "To <@{user}> by DM"
+DIGEST_CHANNEL_PERSONA = "the channel's persona"
+DIGEST_STATUS_LINE = "• {where}: {when}, for {persona}; next {next}."
+DIGEST_LAST_OK = " Last: {status} for the window ending {at}."
+DIGEST_LAST_FAILED = " :warning: Last attempt failed: {error}"
+DIGEST_DISABLED = " (paused)"
+DIGEST_SAVED = "Digest saved. {where}: {when}. The next one comes {next}."
+DIGEST_OFF = "Digest stopped. Nothing more will be posted for it."
+DIGEST_NOT_SUBSCRIBED = "There was no such digest to stop. `/distill digest` lists this channel's."
+DIGEST_BAD_WORD = (
+    "I did not understand `{word}`. Try `/distill digest daily 9:00`, `/distill digest weekly "
+    "mon 17:30 Europe/Paris`, `persona <name>`, `quiet`, `off` or `preview`"
+)
+DIGEST_USAGE_ERROR = ":warning: {error}."
+DIGEST_STORE_DOWN = ":warning: The digest settings could not be read or saved ({error}). Try again."
+DIGEST_PREVIEW_FAILED = "The preview could not be built. Try again in a minute."
 
 # Log -----------------------------------------------------------------------------------------
 

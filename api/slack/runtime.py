@@ -27,6 +27,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from audience import PersonaRegistry, SqlitePersonaStore
 
+from ..digests.produce import digest_builder
+from ..digests.runner import DigestRunner
 from ..state import Services
 from . import messages
 from .config import SlackConfig
@@ -55,6 +57,8 @@ class SlackRuntime:
         )
         self.bot_id: str | None = None
         self.bot_user_id: str | None = None
+        self.workspace_url: str | None = None  # auth.test's url: digests build permalinks on it
+        self._digests: DigestRunner | None = None
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
         self._db: SlackDB | None = None
         self._registry: PersonaRegistry | None = None
@@ -120,11 +124,32 @@ class SlackRuntime:
             log.warning(messages.LOG_AUTH_FAILED.format(error=exc.error))
             return
         self.bot_id, self.bot_user_id = found.get("bot_id"), found.get("user_id")
+        self.workspace_url = found.get("url") or None
 
     def _opened(self, value: T | None) -> T:
         if value is None:
             raise RuntimeError("SlackRuntime.open() was not called (the app's lifespan opens it)")
         return value
+
+    @property
+    def digests(self) -> DigestRunner:
+        """The digest runner (built on first use, once the services are open)."""
+        if self._digests is None:
+            services = self.services()
+            builder = digest_builder(
+                services.distill, services.embedder, detect_threshold=self.config.detect_threshold
+            )
+            self._digests = DigestRunner(
+                services.digests,
+                self.client,
+                builder,
+                workspace_url=self.workspace_url,
+                run_cpu=self._cpu_thread,
+            )
+        return self._digests
+
+    async def _cpu_thread(self, fn: Callable[[], T]) -> T:
+        return await self.run_cpu(fn)
 
     @property
     def settings(self) -> SettingsStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.slack.conftest import GENERAL, INFRA, Slack
+from tests.api.slack.conftest import ALICE, GENERAL, INFRA, Slack
 
 
 def _reply(slack: Slack, text: str, name: str, channel: str = INFRA) -> str:
@@ -52,6 +52,47 @@ def test_auto_mode_where_the_bot_is_not_a_member_says_to_invite_it(slack: Slack)
     assert "/invite @distiller" in _reply(slack, "auto on", "auto-g", channel=GENERAL)
 
 
-def test_digest_is_coming_soon_and_nonsense_gets_help(slack: Slack) -> None:
-    assert "coming soon" in _reply(slack, "digest subscribe", "digest")
+def test_digest_subscribe_show_and_stop(slack: Slack) -> None:
+    store = slack.services.digests
+    assert "No digest for" in _reply(slack, "digest", "digest-none")
+    saved = _reply(slack, "digest weekly mon 17:30 Asia/Tokyo persona leadership quiet", "d1")
+    assert "weekly on Mon at 17:30 Asia/Tokyo" in saved
+    state = store.get(f"{INFRA}:channel")
+    assert state is not None
+    sub = state.subscription
+    assert (sub.cadence, sub.weekday, sub.hour, sub.minute) == ("weekly", 0, 17, 30)
+    assert (sub.persona, sub.quiet, sub.created_by) == ("leadership", "post", f"slack:{ALICE}")
+    # A later change keeps what it does not mention.
+    assert "daily at 08:00 Asia/Tokyo" in _reply(slack, "digest daily 8am", "d2")
+    kept = store.get(f"{INFRA}:channel")
+    assert kept is not None and kept.subscription.persona == "leadership"
+    status = _reply(slack, "digest", "d3")
+    assert "In this channel: daily at 08:00 Asia/Tokyo, for leadership" in status
+    assert "stopped" in _reply(slack, "digest off", "d4")
+    assert store.get(f"{INFRA}:channel") is None
+    assert "no such digest" in _reply(slack, "digest off", "d5")
+
+
+def test_a_dm_digest_uses_the_callers_time_zone(slack: Slack) -> None:
+    before = slack.server.users[ALICE]
+    slack.server.users[ALICE] = {**before, "tz": "America/New_York"}
+    try:
+        saved = _reply(slack, "digest dm daily 7:15", "dm1")
+    finally:
+        slack.server.users[ALICE] = before
+    assert f"To <@{ALICE}> by DM: daily at 07:15 America/New_York" in saved
+    state = slack.services.digests.get(f"{INFRA}:{ALICE}")
+    assert state is not None and state.subscription.to_person
+    assert "stopped" in _reply(slack, "digest dm off", "dm2")
+
+
+def test_digest_mistakes_say_what_was_not_understood(slack: Slack) -> None:
+    assert "did not understand `fortnightly`" in _reply(slack, "digest fortnightly", "e1")
+    assert "no persona `wizard`" in _reply(slack, "digest daily persona wizard", "e2")
+    assert "unknown time zone 'Mars/Olympus'" in _reply(slack, "digest daily Mars/Olympus", "e3")
+    assert "did not understand `25:00`" in _reply(slack, "digest daily 25:00", "e4")
+    assert slack.services.digests.get(f"{INFRA}:channel") is None
+
+
+def test_nonsense_gets_help(slack: Slack) -> None:
     assert "I don't know `/distill frobnicate`" in _reply(slack, "frobnicate", "nonsense")

@@ -45,5 +45,6 @@ def test_manifest_asks_for_the_minimal_scopes() -> None:
         "channels:read",
         "groups:read",
         "users:read",
+        "im:write",  # a person's digest goes to their DM (conversations.open)
     }
     assert "user" not in _manifest()["oauth_config"]["scopes"]  # no user token, ever
