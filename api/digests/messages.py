@@ -20,7 +20,7 @@ STORE_CLOSED = "the digest store is closed"
 
 # Runs (stored as the run's error, shown by `/distill digest` and GET /v1/digests).
 NOT_IN_CHANNEL = (
-    "I cannot read <#{channel}>: invite me with `/invite @distill` in the channel, then the "
+    "I cannot read <#{channel}>: invite me with `/invite @distiller` in the channel, then the "
     "next digest will come on time"
 )
 POST_FAILED = "posting the digest failed: {error}; it will be retried"

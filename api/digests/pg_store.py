@@ -47,9 +47,7 @@ class PostgresDigestStore(DigestStore):
                 self._conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
                 )
-                self._conn.execute(
-                    sql.SQL("SET search_path TO {}").format(sql.Identifier(schema))
-                )
+                self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
                 for statement in SCHEMA:
                     self._conn.execute(statement)  # type: ignore[arg-type]
         except psycopg.Error as exc:
@@ -70,7 +68,9 @@ class PostgresDigestStore(DigestStore):
                 with conn.transaction():
                     yield run
             except psycopg.OperationalError as exc:
-                raise DigestStoreError(messages.PG_UNAVAILABLE.format(error=_one_line(exc))) from exc
+                raise DigestStoreError(
+                    messages.PG_UNAVAILABLE.format(error=_one_line(exc))
+                ) from exc
             except psycopg.Error as exc:
                 raise DigestStoreError(messages.PG_FAILED.format(error=_one_line(exc))) from exc
 

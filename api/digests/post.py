@@ -35,9 +35,11 @@ _FIND_LIMIT = 200
 
 
 def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
-    """Section blocks in reading order, mass mentions made inert, at most `MAX_BLOCKS`: when
-    the sections outnumber them, the tail is merged into the last blocks, never dropped."""
-    texts: list[str] = []
+    """A heading, then section blocks in reading order, mass mentions made inert, at most
+    `MAX_BLOCKS`: when the sections outnumber them, neighbours merge; only when they cannot
+    merge under Slack's limits are the last parts replaced by a count (the engine's own limits
+    on topics and items keep a digest far from that)."""
+    texts: list[str] = [f"*Digest for {digest.channel or 'this channel'}*"]
     for section in digest.to_sections():
         texts.extend(split_text(neutralise(str(section["text"]))))
     while len(texts) > MAX_BLOCKS:
@@ -45,7 +47,7 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
         pairs = [(len(texts[i]) + len(texts[i + 1]), i) for i in range(len(texts) - 1)]
         size, i = min(pairs)
         if size + 1 > 2_900:
-            texts = texts[: MAX_BLOCKS - 1] + [f"…and {len(texts) - MAX_BLOCKS + 1} more parts"]
+            texts = [*texts[: MAX_BLOCKS - 1], f"…and {len(texts) - MAX_BLOCKS + 1} more parts"]
             break
         texts[i : i + 2] = [f"{texts[i]}\n{texts[i + 1]}"]
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts]
@@ -99,7 +101,9 @@ async def post_digest(
     return where, str(posted.get("ts") or "")
 
 
-async def post_text(client: AsyncWebClient, sub: Subscription, text: str, key: str) -> tuple[str, str]:
+async def post_text(
+    client: AsyncWebClient, sub: Subscription, text: str, key: str
+) -> tuple[str, str]:
     """Post a one-line notice (a quiet day) with the digest's metadata; (channel, ts)."""
     where = await destination(client, sub)
     posted = await _call(
@@ -128,4 +132,3 @@ async def find_post(
         if metadata.get("event_type") == DIGEST_EVENT_TYPE and payload.get("key") == key:
             return where, str(message.get("ts"))
     return None
-

@@ -81,7 +81,7 @@ class DigestRunner:
         budget: RequestBudget | None = None,
         workspace_url: str | None = None,
         owner: str | None = None,
-        run_cpu: Callable[[Callable[[], T]], Awaitable[T]] | None = None,
+        run_cpu: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
@@ -97,7 +97,8 @@ class DigestRunner:
 
     async def _cpu(self, fn: Callable[[], T]) -> T:
         if self._run_cpu is not None:
-            return await self._run_cpu(fn)
+            result: T = await self._run_cpu(fn)
+            return result
         return await anyio.to_thread.run_sync(fn)
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -34,7 +34,7 @@ class DigestScheduler:
     async def _tick(self) -> None:
         try:
             await self.runner.tick()
-        except Exception as exc:  # noqa: BLE001 - a tick's bug must not kill the schedule
+        except Exception as exc:  # a tick's bug must not kill the schedule
             log.exception(messages.LOG_TICK_FAILED.format(error=type(exc).__name__))
 
     def start(self) -> None:

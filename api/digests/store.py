@@ -125,7 +125,8 @@ class SubscriptionState:
 
 
 class _Cursor(Protocol):
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchall(self) -> list[Any]: ...
 

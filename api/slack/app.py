@@ -21,7 +21,6 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.routing import Route
 
-from ..digests.scheduler import DigestScheduler
 from ..settings import Settings
 from ..state import Services
 from . import actions, commands, events, messages, shortcut
@@ -87,6 +86,9 @@ def _wrap_lifespan(app: FastAPI, rt: SlackRuntime, on_start: Callable[[], Any] |
                 if on_start is not None:
                     stop = await on_start()
                 if rt.config.digest_scheduler:
+                    # Imported here: api.digests reads Slack through this package (a cycle).
+                    from ..digests.scheduler import DigestScheduler
+
                     scheduler = DigestScheduler(rt.digests, rt.config.digest_interval)
                     scheduler.start()
                 yield state

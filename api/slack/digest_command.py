@@ -130,7 +130,9 @@ async def _user_zone(rt: SlackRuntime, user: str) -> str | None:
 
 def _status_line(state: SubscriptionState, now: datetime) -> str:
     sub = state.subscription
-    where = messages.DIGEST_HERE if not sub.to_person else messages.DIGEST_DM.format(user=sub.recipient)
+    where = (
+        messages.DIGEST_HERE if not sub.to_person else messages.DIGEST_DM.format(user=sub.recipient)
+    )
     persona = sub.persona or messages.DIGEST_CHANNEL_PERSONA
     line = messages.DIGEST_STATUS_LINE.format(
         where=where,

@@ -11,7 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import anyio
@@ -27,8 +27,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from audience import PersonaRegistry, SqlitePersonaStore
 
-from ..digests.produce import digest_builder
-from ..digests.runner import DigestRunner
 from ..state import Services
 from . import messages
 from .config import SlackConfig
@@ -39,6 +37,9 @@ from .metrics import SlackMetrics
 from .persona import CachedInferrer
 from .settings_store import SettingsStore
 from .sqlite import SlackDB
+
+if TYPE_CHECKING:
+    from ..digests.runner import DigestRunner
 
 __all__ = ["SlackRuntime"]
 
@@ -135,6 +136,10 @@ class SlackRuntime:
     def digests(self) -> DigestRunner:
         """The digest runner (built on first use, once the services are open)."""
         if self._digests is None:
+            # Imported here: api.digests reads Slack through this package (a cycle at import).
+            from ..digests.produce import digest_builder
+            from ..digests.runner import DigestRunner
+
             services = self.services()
             builder = digest_builder(
                 services.distill, services.embedder, detect_threshold=self.config.detect_threshold

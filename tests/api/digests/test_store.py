@@ -6,10 +6,8 @@ expire leases, and check that a lost claim cannot record an outcome.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,28 +24,17 @@ from api.digests import (
 )
 from api.digests.pg_store import PostgresDigestStore
 
-WINDOW = Window(start=datetime(2026, 11, 26, 9, tzinfo=UTC), end=datetime(2026, 11, 27, 9, tzinfo=UTC))
+WINDOW = Window(
+    start=datetime(2026, 11, 26, 9, tzinfo=UTC), end=datetime(2026, 11, 27, 9, tzinfo=UTC)
+)
 NOW = WINDOW.end.timestamp() + 60
 SUB = Subscription(channel="C0GENERAL", timezone="Asia/Tokyo")
 
 
-@pytest.fixture(scope="session")
-def digests_pg_dsn() -> Iterator[str]:
-    """A real Postgres for the session (outside basetemp: initdb runs as its own user)."""
-    pgdata = Path(tempfile.mkdtemp(prefix="digests-pg-"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns without XDG_RUNTIME_DIR
-        import pgserver
-
-        server = pgserver.get_server(pgdata, cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], DigestStore]]:
+def open_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], DigestStore]]:
     """Opens the same backend's store again (another replica, or after a restart)."""
     opened: list[DigestStore] = []
     schema = f"d_{uuid.uuid4().hex[:12]}"
@@ -163,7 +150,7 @@ def test_racing_replicas_claim_a_digest_exactly_once(open_store: Callable[[], Di
 
 
 def test_a_postgres_that_is_down_is_a_clear_error() -> None:
-    with pytest.raises(DigestStoreError, match="unreachable.*DATABASE_URL"):
+    with pytest.raises(DigestStoreError, match=r"unreachable.*DATABASE_URL"):
         PostgresDigestStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
 
 
