@@ -18,6 +18,7 @@ from audience import AudienceError
 from distiller import DistillerError, Message
 
 from .batch import Task, run_batch
+from .cli_digest import digest
 from .cli_keys import DEV_KEY_FILE, dev_key, keys_app
 from .service import DistillService
 from .settings import Settings
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False)
 app.add_typer(keys_app, name="keys")
+app.command("digest")(digest)
 
 Budget = Annotated[
     int | None, typer.Option("--budget", "-b", min=8, max=4000, help="Max output tokens.")
