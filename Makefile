@@ -63,3 +63,4 @@ bench-slack: install
 
 bench-digest: install
 	$(BIN)/python -m bench.bench_digest
+	$(BIN)/python -m bench.bench_digest_pipeline
