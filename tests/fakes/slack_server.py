@@ -7,17 +7,22 @@ error mapping and its rate-limit retry handler. It speaks the protocol the SDK e
 `{"ok": true, ...}` or `{"ok": false, "error": "..."}` with status 200, 429 + Retry-After when
 rate limited. `response_url` endpoints (`/response/<id>`) answer "ok" as Slack's do.
 
-Workspace state is plain data a test sets up:
+Workspace state is plain data a test sets up (tests/fakes/slack_workspace.py says which parts of
+Slack's protocol the answers reproduce: history and replies with oldest/latest/inclusive, limit
+and cursors, thread fields, metadata, DMs, time zones):
 
     server.add_channel("C1", "infra-oncall", private=False, member=True)
     server.add_message("C1", "1712.0001", "text", user="U1", thread_ts=None, bot_id=None)
+    server.add_user("U1", "alice", tz="Europe/Paris")
 
 Failures are scripted per method, consumed in order: `server.fail("conversations.replies",
-"not_in_channel")`, `server.rate_limit("chat.postMessage", retry_after=1)`. A channel the bot
-is not a member of answers `not_in_channel` (public) or `channel_not_found` (private), as Slack
-does. Every call is recorded (with a monotonic timestamp) before it is answered; tests wait on
-`server.wait_for(...)`, a bounded wait on a condition, never a sleep. `pause()` holds every
-Web API answer until `resume()`, to prove that something (an ack) does not wait on Slack.
+"not_in_channel")`, `server.rate_limit("chat.postMessage", retry_after=1)`; `where=` limits a
+script to the calls whose parameters match (the second page: `where=lambda p: "cursor" in p`).
+A channel the bot is not a member of answers `not_in_channel` (public) or `channel_not_found`
+(private), as Slack does. Every call is recorded (with a monotonic timestamp) before it is
+answered; tests wait on `server.wait_for(...)`, a bounded wait on a condition, never a sleep.
+`pause()` holds every Web API answer until `resume()`, to prove that something (an ack) does
+not wait on Slack.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, Channel, Workspace
+
 __all__ = [
     "APP_ID",
     "BOT_ID",
@@ -43,12 +50,7 @@ __all__ = [
     "FakeSocketModeServer",
 ]
 
-TEAM_ID = "T0FAKE0001"
-BOT_USER_ID = "U0BOT00001"
-BOT_ID = "B0BOT00001"
-APP_ID = "A0APP00001"
-_READS = {"conversations.history", "conversations.replies"}
-_WRITES = {"chat.postMessage", "chat.postEphemeral"}
+Params = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -73,21 +75,11 @@ class Call:
 
 
 @dataclass
-class _Channel:
-    id: str
-    name: str
-    private: bool = False
-    member: bool = True
-    topic: str = ""
-    purpose: str = ""
-    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
 class _Scripted:
     status: int
     body: dict[str, Any] | str
     headers: dict[str, str] = field(default_factory=dict)
+    where: Callable[[Params], bool] | None = None
 
 
 class FakeSlackServer:
@@ -95,12 +87,10 @@ class FakeSlackServer:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.calls: list[Call] = []
-        self.channels: dict[str, _Channel] = {}
-        self.users: dict[str, dict[str, Any]] = {}
+        self.workspace = Workspace()
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._scripts: dict[str, deque[_Scripted]] = defaultdict(deque)
         self._cond = threading.Condition()
-        self._ts_counter = 0
         self._open = threading.Event()
         self._open.set()
         self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
@@ -139,33 +129,61 @@ class FakeSlackServer:
 
     # Workspace state ---------------------------------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str, **options: Any) -> None:
-        self.channels[channel_id] = _Channel(channel_id, name, **options)
+    @property
+    def channels(self) -> dict[str, Channel]:
+        return self.workspace.channels
 
-    def add_user(self, user_id: str, name: str, **profile: Any) -> None:
-        self.users[user_id] = {"id": user_id, "name": name, "real_name": name, **profile}
+    @property
+    def users(self) -> dict[str, dict[str, Any]]:
+        return self.workspace.users
+
+    def add_channel(self, channel_id: str, name: str, **options: Any) -> None:
+        """`options`: private, member, topic, purpose (a member public channel by default)."""
+        self.workspace.add_channel(channel_id, name, **options)
+
+    def add_user(
+        self, user_id: str, name: str, *, tz: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A user for users.info; `tz` (IANA name) also sets tz_label and tz_offset."""
+        return self.workspace.add_user(user_id, name, tz=tz, **fields)
 
     def add_message(self, channel_id: str, ts: str, text: str, **fields: Any) -> dict[str, Any]:
-        message = {"type": "message", "ts": ts, "text": text}
-        message.update({k: v for k, v in fields.items() if v is not None})
-        self.channels[channel_id].messages[ts] = message
-        return message
+        """Store a message (a reply when `thread_ts` names another message); returns the stored
+        dict, which a test may still change."""
+        return self.workspace.add_message(channel_id, ts, text, **fields)
 
     # Scripts -----------------------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, times: int = 1) -> None:
-        """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
-        for _ in range(times):
-            self._scripts[method].append(_Scripted(200, {"ok": False, "error": error}))
-
-    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
-        """The next `times` calls of `method` (or `response:<name>`, or `response:*`) get 429."""
-        for _ in range(times):
-            self._scripts[method].append(
-                _Scripted(
-                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+    def fail(
+        self,
+        method: str,
+        error: str,
+        times: int = 1,
+        where: Callable[[Params], bool] | None = None,
+    ) -> None:
+        """The next `times` calls of `method` (whose parameters match `where`, if given) answer
+        `{"ok": false, "error": error}`."""
+        with self._cond:
+            for _ in range(times):
+                self._scripts[method].append(
+                    _Scripted(200, {"ok": False, "error": error}, where=where)
                 )
-            )
+
+    def rate_limit(
+        self,
+        method: str,
+        retry_after: int = 1,
+        times: int = 1,
+        where: Callable[[Params], bool] | None = None,
+    ) -> None:
+        """The next `times` calls of `method` (or `response:<name>`, or `response:*`), whose
+        parameters match `where` if given, get 429 with Retry-After."""
+        body = {"ok": False, "error": "ratelimited"}
+        with self._cond:
+            for _ in range(times):
+                self._scripts[method].append(
+                    _Scripted(429, body, {"Retry-After": str(retry_after)}, where=where)
+                )
 
     def pause(self) -> None:
         """Hold every Web API answer (not response_url) until `resume()`: proves that nothing
@@ -218,88 +236,24 @@ class FakeSlackServer:
             self.calls.append(call)
             self._cond.notify_all()
 
-    def _next_script(self, method: str) -> _Scripted | None:
+    def _next_script(self, method: str, params: Params) -> _Scripted | None:
         with self._cond:
-            for key in (method, "response:*" if method.startswith("response:") else None):
-                if key and self._scripts[key]:
-                    return self._scripts[key].popleft()
+            keys = [method, "response:*"] if method.startswith("response:") else [method]
+            for key in keys:
+                queue = self._scripts[key]
+                for scripted in queue:
+                    if scripted.where is None or scripted.where(params):
+                        queue.remove(scripted)
+                        return scripted
         return None
-
-    def _next_ts(self) -> str:
-        with self._cond:
-            self._ts_counter += 1
-            return f"{int(time.time())}.{self._ts_counter:06d}"
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """The JSON answer of a Web API method, from the workspace state."""
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
-                "bot_id": BOT_ID,
-                "url": "https://fake.slack.com/",
-            }
         if method == "apps.connections.open":
             if not self.socket_mode_url:
                 return {"ok": False, "error": "not_allowed_token_type"}
             return {"ok": True, "url": self.socket_mode_url}
-        if method == "users.info":
-            user = self.users.get(params.get("user", ""))
-            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-        channel = self.channels.get(params.get("channel", ""))
-        if channel is None or (channel.private and not channel.member):
-            return {"ok": False, "error": "channel_not_found"}
-        if method == "conversations.info":
-            return {"ok": True, "channel": _channel_json(channel)}
-        if not channel.member and (method in _READS or method in _WRITES):
-            return {"ok": False, "error": "not_in_channel"}
-        if method == "conversations.history":
-            messages = sorted(channel.messages.values(), key=lambda m: m["ts"], reverse=True)
-            top = [m for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]]
-            limit = int(params.get("limit") or 100)
-            return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
-        if method == "conversations.replies":
-            ts = params.get("ts", "")
-            if ts not in channel.messages:
-                return {"ok": False, "error": "thread_not_found"}
-            thread = [m for m in channel.messages.values() if m.get("thread_ts", m["ts"]) == ts]
-            thread.sort(key=lambda m: m["ts"])
-            return {"ok": True, "messages": thread or [channel.messages[ts]], "has_more": False}
-        if method == "chat.getPermalink":
-            ts = params.get("message_ts", "")
-            link = f"https://fake.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
-            return {"ok": True, "channel": channel.id, "permalink": link}
-        if method == "chat.postMessage":
-            ts = self._next_ts()
-            message = {
-                "type": "message",
-                "ts": ts,
-                "text": params.get("text", ""),
-                "bot_id": BOT_ID,
-                "app_id": APP_ID,
-                "user": BOT_USER_ID,
-            }
-            if params.get("thread_ts"):
-                message["thread_ts"] = params["thread_ts"]
-            channel.messages[ts] = message
-            return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": self._next_ts()}
-        return {"ok": False, "error": "unknown_method"}
-
-
-def _channel_json(channel: _Channel) -> dict[str, Any]:
-    return {
-        "id": channel.id,
-        "name": channel.name,
-        "is_channel": not channel.private,
-        "is_group": channel.private,
-        "is_private": channel.private,
-        "is_member": channel.member,
-        "topic": {"value": channel.topic},
-        "purpose": {"value": channel.purpose},
-    }
+        return self.workspace.answer(method, params)
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -342,7 +296,7 @@ def _handler_for(server: FakeSlackServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"ok": False, "error": "not_found"})
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
-            scripted = server._next_script(method)
+            scripted = server._next_script(method, params)
             status = scripted.status if scripted else 200
             server._record(Call(method, params, headers, time.monotonic(), status))
             if not method.startswith("response:"):
