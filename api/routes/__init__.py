@@ -2,12 +2,12 @@
 
 from fastapi import FastAPI
 
-from . import distill, memory, ops, personas
+from . import digests, distill, memory, ops, personas
 
 __all__ = ["include_routes"]
 
 
 def include_routes(app: FastAPI) -> None:
     """Mount every router on `app`."""
-    for module in (ops, distill, memory, personas):
+    for module in (ops, distill, memory, personas, digests):
         app.include_router(module.router)
