@@ -41,7 +41,9 @@ def parse_weekday(value: object) -> int:
 
 def _fields_error(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()
+        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: "
+        f"{str(err['msg']).removeprefix('Value error, ')}"
+        for err in exc.errors()
     )
 
 
