@@ -94,19 +94,19 @@ LOOKBACK_CUT = (
     "the history budget ({pages} pages of {size} messages) was spent"
 )
 REPLIES_BUDGET = (
-    "the replies budget ({calls} conversations.replies calls) was spent; {replies:,} replies "
-    "not read, only what history showed of these threads"
+    "the replies budget ({calls} conversations.replies calls) was spent; replies not read: "
+    "{replies:,} (what history showed of these threads is kept)"
 )
 REPLIES_PARTLY = (
     "partly read: the replies budget ({calls} conversations.replies calls) ran out inside "
     "the thread; its later replies were not read"
 )
 REPLIES_RATE_LIMITED = (
-    "Slack kept rate-limiting conversations.replies after the client's retries; {replies:,} "
-    "replies not read"
+    "Slack kept rate-limiting conversations.replies after the client's retries; replies not "
+    "read: {replies:,}"
 )
-REPLIES_FAILED = "conversations.replies failed ({error}); {replies:,} replies not read"
-OWN_DIGEST_THREADS = "replies to our own digest posts are not digested again ({replies:,} replies)"
+REPLIES_FAILED = "conversations.replies failed ({error}); replies not read: {replies:,}"
+OWN_DIGEST_THREADS = "replies to our own digest posts are not digested again (replies: {replies:,})"
 LEFT_OUT_REASONS: dict[LeftOut, str] = {
     "housekeeping": "channel joins, leaves and other housekeeping notices",
     "own_digest": "our own digest posts",

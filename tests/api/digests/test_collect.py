@@ -181,6 +181,23 @@ def test_an_older_thread_with_replies_in_the_window_is_read_with_its_context(
     assert (ready.in_window, ready.context) == (3, 2)  # the engine reads the old part as context
 
 
+def test_a_reply_also_sent_to_the_channel_brings_its_thread_from_beyond_the_look_back(
+    server: FakeSlackServer,
+) -> None:
+    root = say(server, START - timedelta(days=30), "a month-old question")
+    early = say(server, START - timedelta(days=29), "first answer", user=BOB, thread_ts=root)
+    broadcast = say(
+        server, START + timedelta(hours=1), "answer, also sent to the channel", user=BOB,
+        thread_ts=root, subtype="thread_broadcast",
+    )  # fmt: skip
+
+    got = collect(server)
+
+    assert [m.ts for m in got.messages] == [root, early, broadcast]
+    assert got.messages[2].permalink == link(broadcast, root)
+    assert [c.params["ts"] for c in server.calls_to("conversations.replies")] == [root]
+
+
 def test_an_empty_channel_gives_nothing_and_skips_nothing(server: FakeSlackServer) -> None:
     say(server, START - timedelta(days=30), "long ago")
 
@@ -233,7 +250,7 @@ def test_the_replies_budget_spent_leaves_the_quietest_threads_unread_and_says_so
     (skip,) = got.skipped
     assert (skip.what, skip.count, skip.source) == ("threads", 2, "collector")
     assert "replies budget (2 conversations.replies calls)" in skip.reason
-    assert "3 replies not read" in skip.reason  # threads 0 and 1: 1 + 2 replies
+    assert "replies not read: 3" in skip.reason  # threads 0 and 1: 1 + 2 replies
     kept = {m.ts: m for m in got.messages}
     assert kept[roots[0]].reply_count == 1 and kept[roots[1]].reply_count == 2  # parents stay
     assert got.threads_read == 2
@@ -306,7 +323,7 @@ def test_housekeeping_our_own_digests_and_deleted_messages_are_left_out_and_coun
     assert counted.pop(("messages", "deleted messages")) == 1
     ((what, reason), count), *rest = counted.items()
     assert (what, count, rest) == ("threads", 1, [])
-    assert "our own digest" in reason and "1 replies" in reason
+    assert "our own digest" in reason and "replies: 1" in reason
     asked = [c.params["ts"] for c in server.calls_to("conversations.replies")]
     assert asked == [gone]  # the digest's own thread is not read
 
@@ -326,7 +343,7 @@ def test_a_replies_error_skips_that_thread_and_the_others_are_read(
     assert threads[1][1][0] not in collected and broken in collected
     (skip,) = got.skipped
     assert (skip.what, skip.count) == ("threads", 1)
-    assert skip.reason == "conversations.replies failed (internal_error); 1 replies not read"
+    assert skip.reason == "conversations.replies failed (internal_error); replies not read: 1"
     assert got.threads_read == 2
     assert got.calls["conversations.replies"] == 3
 
