@@ -6,6 +6,7 @@ rate limiter and the metrics. Tests build one with a temporary data dir and the 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from audience import PersonaRegistry, SqlitePersonaStore
@@ -71,20 +72,18 @@ class Services:
         embedder = make_embedder(settings)
         data = settings.data_dir
         registry = PersonaRegistry(SqlitePersonaStore.in_data_dir(data))
-        if settings.personas_file:
-            registry.load_file(settings.personas_file)
-        keys = KeyStore(data / "keys.sqlite3")
-        try:
+        # Each store opened so far is closed if a later one fails (a bad file, a locked
+        # index, Postgres down): a failed start leaves no open handle behind.
+        with ExitStack() as opened:
+            opened.callback(registry.store.close)
+            if settings.personas_file:
+                registry.load_file(settings.personas_file)
+            keys = KeyStore(data / "keys.sqlite3")
+            opened.callback(keys.close)
             memory = FaissStore(data / "memory", embedder)
-        except BaseException:
-            keys.close()
-            raise
-        try:
+            opened.callback(memory.close)
             digests = open_digest_store(settings)
-        except BaseException:
-            memory.close()
-            keys.close()
-            raise
+            opened.pop_all()
         distill = distill or DistillService(settings, registry=registry)
         metrics = metrics or Metrics()
         metrics.watch_engine(distill.engine)
