@@ -34,6 +34,15 @@ from distiller.digest import DigestMessage, Skipped
 
 from ..slack.config import DEFAULT_API_URL
 from ..slack.errors import NoAccessError, translate
+from . import messages
+from .budget import (
+    DEFAULT_DIGEST_RATE_LIMIT_RETRIES,
+    DEFAULT_HISTORY_PAGES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_REPLIES_CALLS,
+    DEFAULT_THREAD_LOOKBACK,
+    RequestBudget,
+)
 from .errors import ChannelUnreadable, CollectError
 from .slack_messages import (
     DIGEST_EVENT_TYPE,
@@ -58,55 +67,6 @@ __all__ = [
     "digest_client",
 ]
 
-# conversations.history and .replies are Tier 3 for an internal app (about 50 calls a minute).
-# 25 pages of 200 read 5,000 messages: a very busy channel's day plus a week of look-back at a
-# few hundred a day, in about half a minute of that allowance.
-DEFAULT_HISTORY_PAGES = 25
-# One call reads a thread of up to 199 replies; 100 threads is more than a day of any channel a
-# person can follow, and two minutes of Tier 3 at worst for a run nobody waits on.
-DEFAULT_REPLIES_CALLS = 100
-# Slack recommends no more than 200 per page (it answers at most 999).
-DEFAULT_PAGE_SIZE = 200
-MAX_PAGE_SIZE = 999
-# Threads revived after more than a week are rare, and every day looked back costs history pages.
-DEFAULT_THREAD_LOOKBACK = timedelta(days=7)
-# A digest run waits on nobody, so it can honour more Retry-After waits than the shortcut (3).
-DEFAULT_DIGEST_RATE_LIMIT_RETRIES = 6
-
-# Wording (to be folded into the digest pipeline's messages module).
-BAD_BUDGET = "RequestBudget.{field} must be {rule}, got {value!r}"
-BAD_WINDOW = "the window must be two aware datetimes with start < end, got {start} and {end}"
-NOT_A_MEMBER = (
-    "the bot is not in the channel (or cannot see it). Type `/invite @distiller` in the "
-    "channel, then run the digest again"
-)
-AUTH_FAILED = "Slack refused the bot token (auth.test: {error}); check SLACK_BOT_TOKEN"
-HISTORY_FAILED = "conversations.history failed: {error}"
-HISTORY_RATE_LIMITED = "Slack kept rate-limiting conversations.history after the client's retries"
-UNREACHABLE = "Slack did not answer ({error}); the run is retried later"
-WINDOW_CUT = (
-    "the window's oldest part, {since} to {until}, was not read: the history budget "
-    "({pages} pages of {size} messages) was spent on the newer part; raise "
-    "RequestBudget.history_pages to read it"
-)
-LOOKBACK_CUT = (
-    "threads started {since} to {until} whose replies fall in the window were not looked for: "
-    "the history budget ({pages} pages of {size} messages) was spent"
-)
-REPLIES_BUDGET = (
-    "the replies budget ({calls} conversations.replies calls) was spent; replies not read: "
-    "{replies:,} (what history showed of these threads is kept)"
-)
-REPLIES_PARTLY = (
-    "partly read: the replies budget ({calls} conversations.replies calls) ran out inside "
-    "the thread; its later replies were not read"
-)
-REPLIES_RATE_LIMITED = (
-    "Slack kept rate-limiting conversations.replies after the client's retries; replies not "
-    "read: {replies:,}"
-)
-REPLIES_FAILED = "conversations.replies failed ({error}); replies not read: {replies:,}"
-OWN_DIGEST_THREADS = "replies to our own digest posts are not digested again (replies: {replies:,})"
 LEFT_OUT_REASONS: dict[LeftOut, str] = {
     "housekeeping": "channel joins, leaves and other housekeeping notices",
     "own_digest": "our own digest posts",
@@ -115,30 +75,6 @@ LEFT_OUT_REASONS: dict[LeftOut, str] = {
 }
 
 _HOUR_MICROS = 3_600_000_000
-
-
-@dataclass(frozen=True)
-class RequestBudget:
-    """How many Web API calls one digest run may spend on one channel (ValueError if unfit)."""
-
-    history_pages: int = DEFAULT_HISTORY_PAGES  # conversations.history calls, page_size each
-    replies_calls: int = DEFAULT_REPLIES_CALLS  # conversations.replies calls, page_size each
-    page_size: int = DEFAULT_PAGE_SIZE
-    # How far before the window to look for parents of threads that got replies inside it.
-    thread_lookback: timedelta = DEFAULT_THREAD_LOOKBACK
-
-    def __post_init__(self) -> None:
-        checks = (
-            ("history_pages", self.history_pages >= 1, "at least 1"),
-            ("replies_calls", self.replies_calls >= 0, "0 or more"),
-            ("page_size", 1 <= self.page_size <= MAX_PAGE_SIZE, f"1 to {MAX_PAGE_SIZE}"),
-            ("thread_lookback", self.thread_lookback >= timedelta(0), "0 or more"),
-        )
-        for name, fine, rule in checks:
-            if not fine:
-                raise ValueError(
-                    BAD_BUDGET.format(field=name, rule=rule, value=getattr(self, name))
-                )
 
 
 @dataclass
@@ -250,11 +186,11 @@ class SlackCollector:
         self,
         client: AsyncWebClient,
         *,
-        budget: RequestBudget = RequestBudget(),
+        budget: RequestBudget | None = None,
         workspace_url: str | None = None,
     ) -> None:
         self.client = client
-        self.budget = budget
+        self.budget = budget or RequestBudget()
         self.workspace_url = workspace_url  # learnt once from auth.test when not given
 
     async def collect(self, channel: str, start: datetime, end: datetime) -> Collected:
@@ -262,7 +198,7 @@ class SlackCollector:
         read. Raises ChannelUnreadable (the bot is not in the channel), CollectError (history
         or the token failed, Slack unreachable), ValueError (a naive or empty window)."""
         if start.tzinfo is None or end.tzinfo is None or end <= start:
-            raise ValueError(BAD_WINDOW.format(start=start, end=end))
+            raise ValueError(messages.BAD_WINDOW.format(start=start, end=end))
         calls: Counter[str] = Counter()
         url = await self._workspace(channel, calls)
         run = _Run(channel, micros_of(start), micros_of(end), url, calls)
@@ -281,9 +217,9 @@ class SlackCollector:
                 found = await self._call(calls, "auth.test")
             except SlackApiError as exc:
                 error = translate(exc, "auth.test").error
-                raise CollectError(channel, AUTH_FAILED.format(error=error)) from exc
+                raise CollectError(channel, messages.AUTH_FAILED.format(error=error)) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise CollectError(channel, UNREACHABLE.format(error=exc)) from exc
+                raise CollectError(channel, messages.UNREACHABLE.format(error=exc)) from exc
             self.workspace_url = str(found.get("url") or "")
         return self.workspace_url
 
@@ -309,7 +245,7 @@ class SlackCollector:
             except SlackApiError as exc:
                 raise _history_error(run.channel, exc) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise CollectError(run.channel, UNREACHABLE.format(error=exc)) from exc
+                raise CollectError(run.channel, messages.UNREACHABLE.format(error=exc)) from exc
             for message in page.get("messages") or []:
                 moment = self._from_history(run, message)
                 if moment is not None:
@@ -332,7 +268,7 @@ class SlackCollector:
         active = thread is not None and thread.latest >= run.start
         if thread is not None and active:
             if why == "own_digest":
-                run.skip_threads([thread], OWN_DIGEST_THREADS)
+                run.skip_threads([thread], messages.OWN_DIGEST_THREADS)
             else:
                 run.note_thread(thread)
         if run.start <= moment < run.end:
@@ -350,7 +286,7 @@ class SlackCollector:
                 Skipped(
                     what="hours of the window",
                     count=_hours(unread_until - run.start),
-                    reason=WINDOW_CUT.format(
+                    reason=messages.WINDOW_CUT.format(
                         since=_shown(run.start), until=_shown(unread_until), **size
                     ),
                 )
@@ -361,7 +297,7 @@ class SlackCollector:
                 Skipped(
                     what="hours before the window",
                     count=_hours(lookback_until - since),
-                    reason=LOOKBACK_CUT.format(
+                    reason=messages.LOOKBACK_CUT.format(
                         since=_shown(since), until=_shown(lookback_until), **size
                     ),
                 )
@@ -374,7 +310,9 @@ class SlackCollector:
         failed: dict[str, list[_Thread]] = {}
         for index, thread in enumerate(order):
             if run.calls["conversations.replies"] >= self.budget.replies_calls:
-                run.skip_threads(order[index:], REPLIES_BUDGET, calls=self.budget.replies_calls)
+                run.skip_threads(
+                    order[index:], messages.REPLIES_BUDGET, calls=self.budget.replies_calls
+                )
                 break
             try:
                 await self._read_thread(run, thread)
@@ -382,15 +320,15 @@ class SlackCollector:
                 error = translate(exc, "conversations.replies")
                 if isinstance(error, NoAccessError):
                     # The bot was removed mid-run: every later call would fail the same way.
-                    raise ChannelUnreadable(run.channel, NOT_A_MEMBER) from exc
+                    raise ChannelUnreadable(run.channel, messages.NOT_A_MEMBER) from exc
                 if _rate_limited(exc):
-                    run.skip_threads(order[index:], REPLIES_RATE_LIMITED)
+                    run.skip_threads(order[index:], messages.REPLIES_RATE_LIMITED)
                     break
                 failed.setdefault(error.error, []).append(thread)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise CollectError(run.channel, UNREACHABLE.format(error=exc)) from exc
+                raise CollectError(run.channel, messages.UNREACHABLE.format(error=exc)) from exc
         for code, threads in sorted(failed.items()):
-            run.skip_threads(threads, REPLIES_FAILED, error=code)
+            run.skip_threads(threads, messages.REPLIES_FAILED, error=code)
 
     async def _read_thread(self, run: _Run, thread: _Thread) -> None:
         """Read one thread up to the window's end, from its start: replies before the window
@@ -417,7 +355,7 @@ class SlackCollector:
                 run.threads_read += 1
                 return
             if run.calls["conversations.replies"] >= self.budget.replies_calls:
-                reason = REPLIES_PARTLY.format(calls=self.budget.replies_calls)
+                reason = messages.REPLIES_PARTLY.format(calls=self.budget.replies_calls)
                 run.skipped.append(Skipped(what="threads", count=1, reason=reason))
                 return
 
@@ -441,10 +379,10 @@ def _thread_of(message: dict[str, Any]) -> _Thread | None:
 def _history_error(channel: str, exc: SlackApiError) -> CollectError:
     error = translate(exc, "conversations.history")
     if isinstance(error, NoAccessError):
-        return ChannelUnreadable(channel, NOT_A_MEMBER)
+        return ChannelUnreadable(channel, messages.NOT_A_MEMBER)
     if _rate_limited(exc):
-        return CollectError(channel, HISTORY_RATE_LIMITED)
-    return CollectError(channel, HISTORY_FAILED.format(error=error.error))
+        return CollectError(channel, messages.HISTORY_RATE_LIMITED)
+    return CollectError(channel, messages.HISTORY_FAILED.format(error=error.error))
 
 
 def _rate_limited(exc: SlackApiError) -> bool:

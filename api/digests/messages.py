@@ -28,6 +28,41 @@ COLLECT_FAILED = "{error}; it will be retried"
 QUIET_TEXT = "No activity in <#{channel}> {window}."
 DIGEST_FALLBACK = "Digest of <#{channel}> {window}"
 
+# Collection (what was not read, and why: shown in a digest's Coverage).
+BAD_BUDGET = "RequestBudget.{field} must be {rule}, got {value!r}"
+BAD_WINDOW = "the window must be two aware datetimes with start < end, got {start} and {end}"
+NOT_A_MEMBER = (
+    "the bot is not in the channel (or cannot see it). Type `/invite @distiller` in the "
+    "channel, then run the digest again"
+)
+AUTH_FAILED = "Slack refused the bot token (auth.test: {error}); check SLACK_BOT_TOKEN"
+HISTORY_FAILED = "conversations.history failed: {error}"
+HISTORY_RATE_LIMITED = "Slack kept rate-limiting conversations.history after the client's retries"
+UNREACHABLE = "Slack did not answer ({error}); the run is retried later"
+WINDOW_CUT = (
+    "the window's oldest part, {since} to {until}, was not read: the history budget "
+    "({pages} pages of {size} messages) was spent on the newer part; raise "
+    "RequestBudget.history_pages to read it"
+)
+LOOKBACK_CUT = (
+    "threads started {since} to {until} whose replies fall in the window were not looked for: "
+    "the history budget ({pages} pages of {size} messages) was spent"
+)
+REPLIES_BUDGET = (
+    "the replies budget ({calls} conversations.replies calls) was spent; replies not read: "
+    "{replies:,} (what history showed of these threads is kept)"
+)
+REPLIES_PARTLY = (
+    "partly read: the replies budget ({calls} conversations.replies calls) ran out inside "
+    "the thread; its later replies were not read"
+)
+REPLIES_RATE_LIMITED = (
+    "Slack kept rate-limiting conversations.replies after the client's retries; replies not "
+    "read: {replies:,}"
+)
+REPLIES_FAILED = "conversations.replies failed ({error}); replies not read: {replies:,}"
+OWN_DIGEST_THREADS = "replies to our own digest posts are not digested again (replies: {replies:,})"
+
 # Logs.
 LOG_RUN = "digest {key}: {status} ({messages} messages, {threads} threads, {seconds:.1f} s)"
 LOG_RUN_FAILED = "digest {key} failed: {error}"

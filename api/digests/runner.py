@@ -87,9 +87,7 @@ class DigestRunner:
         self.store = store
         self.client = client
         self.builder = builder
-        self.collector = SlackCollector(
-            client, budget=budget or RequestBudget(), workspace_url=workspace_url
-        )
+        self.collector = SlackCollector(client, budget=budget, workspace_url=workspace_url)
         self.owner = owner or _owner()
         self._run_cpu = run_cpu
         # One clock for due windows, claims and leases (tests move it; production reads UTC).
