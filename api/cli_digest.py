@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ from rich.console import Console
 from audience import PersonaRegistry, SqlitePersonaStore, UnknownPersonaError
 
 from .digests import DigestError, DigestStore, Subscription, Window
-from .digests.collect import digest_client
+from .digests.client import digest_client, pooled
 from .digests.produce import digest_builder
 from .digests.runner import DigestRunner, RunOutcome
 from .service import DistillService
@@ -33,6 +34,7 @@ from .state import make_embedder, open_digest_store
 
 __all__ = ["digest", "parse_since"]
 
+T = TypeVar("T")
 # soft_wrap: an error line stays one line (greppable in cron mail), whatever the terminal width.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _SINCE_RE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -73,6 +75,11 @@ def _runner(settings: Settings, store: DigestStore) -> DigestRunner:
     )
     client = digest_client(token, settings.slack_api_url or DEFAULT_API_URL)
     return DigestRunner(store, client, builder)
+
+
+async def _pooled(runner: DigestRunner, work: Callable[[], Awaitable[T]]) -> T:
+    async with pooled(runner.client):
+        return await work()
 
 
 def _show(outcome: RunOutcome, output: str) -> None:
@@ -131,7 +138,7 @@ def digest(
             if not post:
                 raise _fail("--due posts what is due: add --post (a dry run is per --channel)")
             with err.status("Producing the digests that are due…"):
-                outcomes = asyncio.run(runner.tick())
+                outcomes = asyncio.run(_pooled(runner, runner.tick))
             for outcome in outcomes:
                 _show(outcome, output)
             if not outcomes:
@@ -154,7 +161,9 @@ def digest(
                 err.print(f"The digest of {channel} for this window was already posted.")
                 return
         with err.status(f"Reading {channel} and building its digest…"):
-            outcome = asyncio.run(runner.run(sub, window, claim=claim, post=post))
+            outcome = asyncio.run(
+                _pooled(runner, lambda: runner.run(sub, window, claim=claim, post=post))
+            )
         _show(outcome, output)
         if outcome.error:
             raise typer.Exit(1)

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from api.digests import Subscription, Window
-from api.digests.collect import RequestBudget, digest_client
+from api.digests.client import digest_client, pooled
+from api.digests.collect import RequestBudget
 from api.digests.produce import digest_builder
 from api.digests.runner import DigestRunner
 from api.digests.store import SqliteDigestStore
@@ -62,7 +63,8 @@ def _peak_rss_mb() -> float:
 
 async def _one(runner: DigestRunner, sub: Subscription, window: Window) -> dict[str, Any]:
     started = time.perf_counter()
-    collected = await runner.collector.collect(sub.channel, window.start, window.end)
+    async with pooled(runner.client):
+        collected = await runner.collector.collect(sub.channel, window.start, window.end)
     collected_at = time.perf_counter()
     digest = runner.builder(sub, window, collected)
     built_at = time.perf_counter()

@@ -24,15 +24,10 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from distiller.digest import DigestMessage, Skipped
 
-from ..slack.config import DEFAULT_API_URL
 from ..slack.errors import NoAccessError, translate
 from . import messages
 from .budget import (
@@ -43,6 +38,7 @@ from .budget import (
     DEFAULT_THREAD_LOOKBACK,
     RequestBudget,
 )
+from .client import digest_client
 from .errors import ChannelUnreadable, CollectError
 from .slack_messages import (
     DIGEST_EVENT_TYPE,
@@ -90,24 +86,6 @@ class Collected:
     skipped: list[Skipped] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     threads_read: int = 0
-
-
-def digest_client(
-    token: str,
-    api_url: str = DEFAULT_API_URL,
-    rate_limit_retries: int = DEFAULT_DIGEST_RATE_LIMIT_RETRIES,
-) -> AsyncWebClient:
-    """A Web API client for digest runs, built like the Slack adapter's: a rate-limited call is
-    retried up to `rate_limit_retries` times after Slack's Retry-After, a reset connection
-    twice."""
-    return AsyncWebClient(
-        token=token,
-        base_url=api_url if api_url.endswith("/") else api_url + "/",
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 @dataclass

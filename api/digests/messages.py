@@ -23,6 +23,10 @@ NOT_IN_CHANNEL = (
     "I cannot read <#{channel}>: invite me with `/invite @distiller` in the channel, then the "
     "next digest will come on time"
 )
+NOT_A_MEMBER_RECIPIENT = (
+    "<@{user}> is not a member of the private channel <#{channel}>, so its digest cannot be "
+    "sent to them; add them to the channel or remove the subscription"
+)
 POST_FAILED = "posting the digest failed: {error}; it will be retried"
 COLLECT_FAILED = "{error}; it will be retried"
 QUIET_TEXT = "No activity in <#{channel}> {window}."

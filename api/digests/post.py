@@ -24,6 +24,7 @@ __all__ = [
     "digest_blocks",
     "fallback_text",
     "find_post",
+    "may_receive",
     "post_digest",
     "post_text",
 ]
@@ -81,6 +82,26 @@ async def destination(client: AsyncWebClient, sub: Subscription) -> str:
         return sub.channel
     opened = await _call(client, "conversations_open", users=sub.recipient)
     return str((opened.get("channel") or {}).get("id") or "")
+
+
+async def may_receive(client: AsyncWebClient, sub: Subscription) -> bool:
+    """Whether the recipient may read the channel's digest: anyone in the workspace for a
+    public channel, only its members for a private one (a DM must not leak it)."""
+    if not sub.to_person:
+        return True
+    info = (await _call(client, "conversations_info", channel=sub.channel)).get("channel") or {}
+    if not info.get("is_private"):
+        return True
+    cursor = None
+    while True:
+        page = await _call(
+            client, "conversations_members", channel=sub.channel, cursor=cursor, limit=1000
+        )
+        if sub.recipient in (page.get("members") or []):
+            return True
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
 
 
 async def post_digest(

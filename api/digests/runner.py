@@ -34,7 +34,7 @@ from ..slack.errors import NoAccessError, SlackCallError
 from . import messages
 from .collect import Collected, RequestBudget, SlackCollector
 from .errors import ChannelUnreadable, CollectError, DigestStoreError
-from .post import find_post, post_digest, post_text
+from .post import find_post, may_receive, post_digest, post_text
 from .produce import DigestBuilder
 from .schedule import Window, due_window
 from .store import Claim, DigestStore
@@ -151,6 +151,11 @@ class DigestRunner:
                     log.info(messages.LOG_ALREADY_POSTED.format(key=key, ts=earlier[1]))
                     outcome.status, outcome.post = "posted", earlier
                     return await self._finish(claim, outcome)
+            if not await may_receive(self.client, sub):
+                outcome.error = messages.NOT_A_MEMBER_RECIPIENT.format(
+                    user=sub.recipient, channel=sub.channel
+                )
+                return await self._close(claim, outcome, key, started, post)
             collected = await self.collector.collect(sub.channel, window.start, window.end)
             outcome.coverage = _coverage(collected)
             digest = await self._cpu(lambda: self.builder(sub, window, collected))
@@ -177,6 +182,12 @@ class DigestRunner:
             outcome.error = messages.POST_FAILED.format(error=exc.error)
         except UnknownPersonaError as exc:
             outcome.error = str(exc)
+        return await self._close(claim, outcome, key, started, post)
+
+    async def _close(
+        self, claim: Claim | None, outcome: RunOutcome, key: str, started: float, post: bool
+    ) -> RunOutcome:
+        """Log the outcome and, for a real run, record it in the ledger."""
         if outcome.error:
             log.warning(messages.LOG_RUN_FAILED.format(key=key, error=outcome.error))
         else:

@@ -19,6 +19,8 @@ What it reproduces of Slack's protocol, as documented (docs.slack.dev, method re
   or JSON); `conversations.open` with one `users` id opens (once) a DM the bot is in.
 - `users.info` returns `tz`, `tz_label` and `tz_offset` when `add_user` was given `tz` (the
   offset is the zone's current one, in seconds, as Slack computes it).
+- `conversations.members` lists the channel's `people` (set by the test) and the bot when it is
+  a member, in one page.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Channel:
     topic: str = ""
     purpose: str = ""
     user: str | None = None  # set on a DM: the other person
+    people: list[str] = field(default_factory=list)  # conversations.members (humans)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -126,6 +129,10 @@ class Workspace:
             return {"ok": True, "channel": _channel_json(channel)}
         if not channel.member and (method in _READS or method in _WRITES):
             return {"ok": False, "error": "not_in_channel"}
+        if method == "conversations.members":
+            # One page: the fake's channels are small (Slack pages at `limit`, cursor-based).
+            members = [*channel.people, *([BOT_USER_ID] if channel.member else [])]
+            return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
         if method == "conversations.history":
             return self._history(channel, params)
         if method == "conversations.replies":

@@ -340,3 +340,23 @@ def test_two_replicas_racing_on_one_postgres_post_once(
     finally:
         for s in stores:
             s.close()
+
+
+def test_a_private_channels_digest_goes_only_to_its_members(
+    slack: FakeSlackServer, store: DigestStore, make_runner: Callable[..., DigestRunner]
+) -> None:
+    slack.add_channel("C0PRIVATE1", "private", private=True)
+    slack.workspace.channels["C0PRIVATE1"].people = ["U0ERIN0001"]
+    a_busy_day(slack, channel="C0PRIVATE1")
+    for user in ("U0ERIN0001", "U0MALLORY1"):
+        slack.add_user(user, user.lower())
+        store.put(Subscription(channel="C0PRIVATE1", recipient=user))
+    outcomes = {o.subscription_id: o for o in asyncio.run(make_runner(store, Clock(DUE)).tick())}
+    assert outcomes["C0PRIVATE1:U0ERIN0001"].status == "posted"
+    refused = outcomes["C0PRIVATE1:U0MALLORY1"]
+    assert refused.status == "failed" and refused.digest is None
+    assert refused.error is not None and "not a member of the private channel" in refused.error
+    [post] = posts(slack)  # Erin's only
+    assert post.params["channel"] == "D0ERIN0001"
+    # Nothing of the channel was read for Mallory.
+    assert len(slack.calls_to("conversations.replies")) == 1
