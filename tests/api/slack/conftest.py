@@ -168,13 +168,17 @@ def shortcut_payload(
 
 
 def slack_settings(data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        embedder="hashing",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
+    # The digest scheduler is off unless a test turns it on: a tick would post digests of the
+    # subscriptions other tests create, into calls those tests count.
+    fields: dict[str, Any] = {
+        "data_dir": data_dir,
+        "embedder": "hashing",
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "digest_scheduler": False,
         **overrides,
-    )
+    }
+    return Settings(**fields)
 
 
 @pytest.fixture(scope="module")
