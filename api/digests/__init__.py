@@ -8,8 +8,10 @@
 Slack is read and written here (api/ is the edge); the digest itself is built by
 `distiller.digest`. The package exports its Slack-free part; import the runner, collector and
 poster from their modules (`api.digests.runner`, `.collect`, `.post`): they use `api.slack`,
-which imports `api.state`, which imports this package. A digest for one (subscription, window) is posted once across retries,
-restarts and replicas: see `store.py` for the ledger and `runner.py` for the run.
+which imports `api.state`, which imports this package.
+
+A digest for one (subscription, window) is posted once across retries, restarts and replicas:
+see `store.py` for the ledger and `runner.py` for the run.
 """
 
 from __future__ import annotations

@@ -30,14 +30,7 @@ from distiller.digest import DigestMessage, Skipped
 
 from ..slack.errors import NoAccessError, translate
 from . import messages
-from .budget import (
-    DEFAULT_DIGEST_RATE_LIMIT_RETRIES,
-    DEFAULT_HISTORY_PAGES,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_REPLIES_CALLS,
-    DEFAULT_THREAD_LOOKBACK,
-    RequestBudget,
-)
+from .budget import RequestBudget
 from .client import digest_client
 from .errors import ChannelUnreadable, CollectError
 from .slack_messages import (
@@ -51,11 +44,6 @@ from .slack_messages import (
 )
 
 __all__ = [
-    "DEFAULT_DIGEST_RATE_LIMIT_RETRIES",
-    "DEFAULT_HISTORY_PAGES",
-    "DEFAULT_PAGE_SIZE",
-    "DEFAULT_REPLIES_CALLS",
-    "DEFAULT_THREAD_LOOKBACK",
     "DIGEST_EVENT_TYPE",
     "Collected",
     "RequestBudget",
