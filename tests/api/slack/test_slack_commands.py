@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.api.slack.conftest import ALICE, GENERAL, INFRA, Slack
 
 
@@ -96,3 +98,16 @@ def test_digest_mistakes_say_what_was_not_understood(slack: Slack) -> None:
 
 def test_nonsense_gets_help(slack: Slack) -> None:
     assert "I don't know `/distill frobnicate`" in _reply(slack, "frobnicate", "nonsense")
+
+
+def test_digest_preview_shows_the_last_day_only_to_the_caller(slack: Slack) -> None:
+    hour_ago = f"{int(time.time()) - 3600}.000100"
+    slack.server.add_message(
+        INFRA, hour_ago, "The ingest queue is stuck at 40k messages; <@U0BOB00001> please drain it."
+    )
+    posted_before = len(slack.server.calls_to("chat.postMessage"))
+    text = _reply(slack, "digest preview", "preview")
+    assert text.startswith("*Digest for <#C0INFRA001>*")
+    assert "40k messages" in text
+    assert len(slack.server.calls_to("chat.postMessage")) == posted_before  # nothing posted
+    assert slack.services.digests.get(f"{INFRA}:channel") is None  # nothing recorded
