@@ -7,7 +7,7 @@
 
 One pass of conversations.history, newest first, over the window [start, end) and
 `thread_lookback` before it (to find older threads that got replies in the window), then
-conversations.replies for every thread active in the window, most recently active first. Calls
+conversations.replies for every thread active in the window, the busiest first. Calls
 count against a `RequestBudget`; what the budget, a rate limit or an error left unread is said
 in `Collected.skipped`, never dropped silently. Slack's errors are translated here:
 `ChannelUnreadable` when the bot cannot read the channel, `CollectError` when the history cannot
@@ -79,7 +79,7 @@ class Collected:
 @dataclass
 class _Thread:
     root: str
-    latest: int  # micros of the latest reply Slack reported: the most recently active go first
+    latest: int  # micros of the latest reply Slack reported: among equally busy, latest first
     replies: int
 
 
@@ -272,7 +272,10 @@ class SlackCollector:
     # Threads -----------------------------------------------------------------------------------
 
     async def _read_threads(self, run: _Run) -> None:
-        order = sorted(run.threads.values(), key=lambda t: (-t.latest, t.root))
+        # The busiest threads first: when the budget runs out, what goes unread is the threads
+        # with the fewest replies, which are the least likely to hold a decision or an incident
+        # (and their parents, with Slack's reply counts, are still in the digest).
+        order = sorted(run.threads.values(), key=lambda t: (-t.replies, -t.latest, t.root))
         failed: dict[str, list[_Thread]] = {}
         for index, thread in enumerate(order):
             if run.calls["conversations.replies"] >= self.budget.replies_calls:

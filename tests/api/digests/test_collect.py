@@ -174,7 +174,7 @@ def test_an_older_thread_with_replies_in_the_window_is_read_with_its_context(
     assert by_ts[root].permalink == link(root)
     assert by_ts[replies[1]].permalink == link(replies[1], root)
     asked = [c.params["ts"] for c in server.calls_to("conversations.replies")]
-    assert asked == [late_root, root]  # the quiet thread's last reply is before the window
+    assert asked == [root, late_root]  # busiest first; the quiet one ended before the window
     assert quiet_root not in by_ts and late_root not in by_ts
     assert got.threads_read == 2
     ready = prepare(got.messages, START.timestamp(), END.timestamp())
@@ -246,7 +246,7 @@ def test_the_replies_budget_spent_leaves_the_quietest_threads_unread_and_says_so
     got = collect(server, RequestBudget(replies_calls=2))
 
     asked = [c.params["ts"] for c in server.calls_to("conversations.replies")]
-    assert asked == [roots[3], roots[2]]  # the most recently active first
+    assert asked == [roots[3], roots[2]]  # the busiest first
     (skip,) = got.skipped
     assert (skip.what, skip.count, skip.source) == ("threads", 2, "collector")
     assert "replies budget (2 conversations.replies calls)" in skip.reason
@@ -254,6 +254,21 @@ def test_the_replies_budget_spent_leaves_the_quietest_threads_unread_and_says_so
     kept = {m.ts: m for m in got.messages}
     assert kept[roots[0]].reply_count == 1 and kept[roots[1]].reply_count == 2  # parents stay
     assert got.threads_read == 2
+
+
+def test_the_replies_budget_goes_to_the_busiest_thread_not_the_latest(
+    server: FakeSlackServer,
+) -> None:
+    minute = timedelta(minutes=1)
+    busy, _ = thread(server, START, [START + k * minute for k in range(1, 9)])  # 8 replies
+    late, _ = thread(server, START + timedelta(hours=5), [START + timedelta(hours=5, minutes=1)])
+
+    got = collect(server, RequestBudget(replies_calls=1))
+
+    assert [c.params["ts"] for c in server.calls_to("conversations.replies")] == [busy]
+    (skip,) = got.skipped
+    assert skip.count == 1 and "replies not read: 1" in skip.reason
+    assert late in {m.ts for m in got.messages}  # its parent stays, with Slack's reply count
 
 
 def test_a_long_thread_cut_by_the_replies_budget_is_said_partly_read(
