@@ -42,7 +42,11 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
     on topics and items keep a digest far from that)."""
     texts: list[str] = [f"*Digest for {digest.channel or 'this channel'}*"]
     for section in digest.to_sections():
-        texts.extend(split_text(neutralise(str(section["text"]))))
+        text = str(section["text"])
+        if section["id"] != "topic" and not section.get("part"):
+            # A topic's title is its link; the other sections need theirs said.
+            text = f"*{section['title']}*\n{text}"
+        texts.extend(split_text(neutralise(text)))
     while len(texts) > MAX_BLOCKS:
         # Merge the two shortest neighbours: keeps order and stays under the section limit.
         pairs = [(len(texts[i]) + len(texts[i + 1]), i) for i in range(len(texts) - 1)]

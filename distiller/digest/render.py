@@ -136,8 +136,9 @@ def coverage_text(coverage: Coverage) -> str:
         f"{local_time(coverage.end, coverage.timezone)} {coverage.timezone}"
     )
     lines = [
-        f"Read {coverage.messages_read:,} messages and {coverage.threads_read:,} threads, "
-        f"{window}; {coverage.topics:,} topics."
+        f"Read {coverage.messages_read:,} message{_s(coverage.messages_read)} and "
+        f"{coverage.threads_read:,} thread{_s(coverage.threads_read)}, "
+        f"{window}; {coverage.topics:,} topic{_s(coverage.topics)}."
     ]
     extras = []
     if coverage.context_messages:

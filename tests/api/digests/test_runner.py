@@ -126,7 +126,9 @@ def test_a_due_digest_is_read_page_by_page_posted_once_and_recorded(
     text = blocks_text(post)
     assert "migration" in text and "batches" in text  # the thread, and its decision
     assert f"archives/{TEAM}/p" in text  # linked
-    assert "16 messages" in text or "16" in text  # coverage states what was read
+    assert "Read 16 messages and 1 thread" in text  # coverage states what was read
+    for title in ("*Digest for <#C0TEAM0001>*", "*Coverage*", "*TL;DR*", "*Decisions*"):
+        assert title in text
     state = store.get(sub.id)
     assert state is not None and state.watermark == DAY + timedelta(days=1)
     assert state.last_run is not None and state.last_run.post_ts == outcome.post[1]  # type: ignore[index]
