@@ -3,6 +3,10 @@
 A key looks like `sd_<id>_<secret>`. The id finds the row; the secret is compared by its
 SHA-256 in constant time. Keys are 192-bit random, so a fast hash is the right one (a slow
 password hash protects low-entropy secrets, which these are not).
+
+Verified rows are cached in memory for `cache_ttl` seconds (the SQLite read was a third of
+the auth cost per request). Revocation through this store applies at once; a revocation by
+another process (`distill keys revoke` next to a running server) applies within `cache_ttl`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +30,10 @@ __all__ = ["SCOPES", "ApiKey", "AuthError", "KeyStore", "NewKey"]
 # What a key may do. "distill" covers /v1/distill, /v1/detect, /v1/compose.
 SCOPES = ("distill", "memory:read", "memory:write", "admin")
 DEFAULT_WORKSPACE = "default"
+# How stale a cached key row may be: the longest a key revoked by another process (the CLI)
+# keeps working in a running server. Short enough for an incident, long enough that the
+# SQLite read happens about once per key per few seconds instead of on every request.
+DEFAULT_KEY_CACHE_TTL = 5.0
 _PREFIX = "sd"
 
 
@@ -71,9 +81,19 @@ def _digest(secret: str) -> str:
 class KeyStore:
     """API keys in SQLite (`keys.sqlite3` in the data dir). Thread-safe; opened once."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        cache_ttl: float = DEFAULT_KEY_CACHE_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.cache_ttl = cache_ttl
+        self._clock = clock
+        # key id -> (stored digest, key, when read). Only rows that exist and are not revoked,
+        # so the cache is bounded by the key table, whatever ids callers make up.
+        self._cache: dict[str, tuple[str, ApiKey, float]] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -137,11 +157,26 @@ class KeyStore:
         key_id, _, secret = rest.partition("_")
         if prefix != _PREFIX or not key_id or not secret:
             raise AuthError("malformed API key: expected sd_<id>_<secret>")
-        with self._lock:
-            row = self._db.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
-        if row is None or not hmac.compare_digest(row[1], _digest(secret)):
+        now = self._clock()
+        key: ApiKey | None
+        cached = self._cache.get(key_id)
+        if cached is not None and now - cached[2] < self.cache_ttl:
+            digest, key = cached[0], cached[1]
+        else:
+            with self._lock:
+                row = self._db.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+                if row is None:
+                    self._cache.pop(key_id, None)
+                    digest, key = "", None
+                else:
+                    digest, key = row[1], _row_to_key(row)
+                    if key.revoked:
+                        self._cache.pop(key_id, None)
+                    else:
+                        self._cache[key_id] = (digest, key, now)
+        # The secret is checked on every call, cached or not: the cache holds no secrets.
+        if key is None or not hmac.compare_digest(digest, _digest(secret)):
             raise AuthError("unknown API key: create one with `distill keys create`")
-        key = _row_to_key(row)
         if key.revoked:
             raise AuthError("this API key was revoked: create a new one with `distill keys create`")
         return key
@@ -153,9 +188,10 @@ class KeyStore:
         return [_row_to_key(row) for row in rows]
 
     def revoke(self, key_id: str) -> bool:
-        """Revoke a key by id; False if there is no such key."""
+        """Revoke a key by id, in this process at once; False if there is no such key."""
         with self._lock:
             cursor = self._db.execute("UPDATE api_keys SET revoked = 1 WHERE id = ?", (key_id,))
+            self._cache.pop(key_id, None)
         return cursor.rowcount > 0
 
     def count(self) -> int:

@@ -221,11 +221,27 @@ def serve(
             help="Reach Slack over Socket Mode (needs SLACK_APP_TOKEN) instead of /slack/events.",
         ),
     ] = False,
+    compute_processes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Worker processes for offline distillation and long detections, so the server "
+            "uses more than one core (about the core count; ~180 MB each). 0: in-process.",
+        ),
+    ] = 0,
 ) -> None:
-    """Run the HTTP API (offline engine by default; no Slack or OpenAI credentials needed)."""
+    """Run the HTTP API (offline engine by default; no Slack or OpenAI credentials needed).
+
+    One process serves every request: the memory store admits one process per data dir, and
+    keys' rate limits, metrics and MCP sessions live in it. Use --compute-processes to spread
+    the CPU-bound work over the other cores.
+    """
     import uvicorn
 
     from .app import create_app
+    from .compute import ComputePool
+    from .service import make_engine
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -250,7 +266,24 @@ def serve(
     app_ = create_app(settings)
     # Slack stays off (the rest runs) without SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
     mount_slack(app_, lambda: app_.state.services, settings, socket_mode=socket_mode)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    pool = None
+    if compute_processes:
+        engine = make_engine(settings)
+        if engine.name != "offline":
+            err.print(
+                "[yellow]note: with the LLM engine the compute processes only detect; "
+                "distillation waits on the network, in threads.[/]"
+            )
+        pool = ComputePool(compute_processes, engine)
+        app_.state.compute = pool
+        err.print(
+            f"compute: {compute_processes} worker process(es) for distill and long detections"
+        )
+    try:
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 @app.command("slack-feedback")

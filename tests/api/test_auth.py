@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.auth import KeyStore
+from api.auth import AuthError, KeyStore
 from api.ratelimit import RateLimiter
 from tests.api.conftest import caller, make_settings
 
@@ -75,6 +75,46 @@ def test_keys_are_stored_hashed(tmp_path: Path) -> None:
     secret = new.token.split("_", 2)[2]
     assert secret.encode() not in (tmp_path / "keys.sqlite3").read_bytes()
     assert KeyStore(tmp_path / "keys.sqlite3").verify(new.token).team == "infra"
+
+
+def test_a_key_revoked_in_this_process_is_refused_at_once(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys.sqlite3", cache_ttl=3600)
+    new = store.create("infra", ["distill"])
+    assert store.verify(new.token).id == new.key.id  # now cached for an hour
+    store.revoke(new.key.id)
+    with pytest.raises(AuthError, match="revoked"):
+        store.verify(new.token)
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_the_ttl(tmp_path: Path) -> None:
+    now = [0.0]
+    server = KeyStore(tmp_path / "keys.sqlite3", cache_ttl=5.0, clock=lambda: now[0])
+    new = server.create("infra", ["distill"])
+    server.verify(new.token)
+    cli = KeyStore(tmp_path / "keys.sqlite3")  # its own connection, as `distill keys revoke`
+    assert cli.revoke(new.key.id)
+    now[0] = 4.9
+    assert server.verify(new.token).id == new.key.id  # the documented window
+    now[0] = 5.0
+    with pytest.raises(AuthError, match="revoked"):
+        server.verify(new.token)
+
+
+def test_the_cache_still_checks_the_secret(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys.sqlite3", cache_ttl=3600)
+    new = store.create("infra", ["distill"])
+    store.verify(new.token)
+    forged = new.token[: new.token.rindex("_") + 1] + "not-the-secret"
+    with pytest.raises(AuthError, match="unknown API key"):
+        store.verify(forged)
+    assert store.verify(new.token).team == "infra"
+
+
+def test_a_key_created_by_another_process_works_at_once(tmp_path: Path) -> None:
+    server = KeyStore(tmp_path / "keys.sqlite3", cache_ttl=3600)
+    server.verify(server.create("ops", ["distill"]).token)  # the cache is in use
+    new = KeyStore(tmp_path / "keys.sqlite3").create("infra", ["distill"])
+    assert server.verify(new.token).team == "infra"
 
 
 def test_unknown_scope_is_refused_by_name(tmp_path: Path) -> None:
