@@ -190,6 +190,11 @@ class DigestStore(ABC):
             cur = run("DELETE FROM digest_subscriptions WHERE id = ?", (subscription_id,))
             return bool(cur.rowcount)
 
+    def count(self) -> int:
+        """How many subscriptions there are: a cheap round trip (readiness checks use it)."""
+        with self._tx() as run:
+            return int(run("SELECT count(*) FROM digest_subscriptions").fetchall()[0][0])
+
     def get(self, subscription_id: str) -> SubscriptionState | None:
         found = self._states("WHERE id = ?", (subscription_id,))
         return found[0] if found else None

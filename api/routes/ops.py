@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from ..deps import get_services
+from ..digests import DigestStoreError
 from ..metrics import CONTENT_TYPE
 from ..problems import ApiProblem
 from ..state import Services
@@ -20,16 +21,21 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(services: Services = Depends(get_services)) -> dict[str, object]:  # noqa: B008
-    """Readiness: models loaded and the memory store reachable; 503 problem otherwise."""
+    """Readiness: models loaded, the memory and digest stores reachable; 503 otherwise."""
     try:
         stats = services.memory.stats()
     except Exception as exc:  # any store failure means not ready; the detail says which
         raise ApiProblem(503, "Not ready", f"memory store unreachable: {exc}") from None
+    try:
+        subscriptions = services.digests.count()
+    except DigestStoreError as exc:
+        raise ApiProblem(503, "Not ready", f"digest store unreachable: {exc}") from None
     return {
         "status": "ready",
         "engine": services.distill.engine.name,
         "embedder": services.embedder.name,
         "memory": {"backend": stats.backend, "records": stats.current},
+        "digests": {"subscriptions": subscriptions},
     }
 
 

@@ -1,7 +1,11 @@
 """Readiness, metrics, compose and detect over HTTP."""
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
 from tests.api.conftest import Caller
 from tests.fixtures import agent_message
 
@@ -10,6 +14,16 @@ def test_readyz_reports_models_and_store(client: TestClient) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
     assert body["engine"] == "offline" and body["memory"]["backend"] == "faiss"
+    assert body["digests"] == {"subscriptions": 0}
+
+
+def test_readyz_is_503_when_the_digest_store_is_down(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, embedder="hashing"))
+    with TestClient(app) as client:
+        app.state.services.digests.close()  # as if its database went away
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert "digest store unreachable" in answer.json()["detail"]
 
 
 def test_metrics_count_requests_and_tokens(infra: Caller) -> None:

@@ -74,7 +74,7 @@ def test_subscriptions_are_saved_replaced_listed_and_deleted(
     assert reopened.delete(SUB.id) is True
     assert reopened.delete(SUB.id) is False
     assert reopened.get(SUB.id) is None
-    assert len(reopened.subscriptions()) == 2
+    assert len(reopened.subscriptions()) == 2 and reopened.count() == 2
 
 
 def test_a_digest_is_claimed_once_and_posting_moves_the_watermark(
