@@ -6,6 +6,7 @@ rate limiter and the metrics. Tests build one with a temporary data dir and the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -29,9 +30,10 @@ def make_embedder(settings: Settings) -> Embedder:
     return HashingEmbedder() if settings.embedder == "hashing" else MiniLMEmbedder()
 
 
-def open_digest_store(settings: Settings) -> DigestStore:
+def open_digest_store(settings: Settings, personas: Collection[str] | None = None) -> DigestStore:
     """Postgres when DATABASE_URL is set (replicas then post each digest once), else SQLite
-    in the data dir; subscriptions from `digests_file` are saved into it."""
+    in the data dir; subscriptions from `digests_file` (their personas checked against
+    `personas` when given) are saved into it."""
     if settings.database_url is not None:
         from .digests.pg_store import PostgresDigestStore
 
@@ -40,7 +42,7 @@ def open_digest_store(settings: Settings) -> DigestStore:
         store = SqliteDigestStore.in_data_dir(settings.data_dir)
     if settings.digests_file:
         try:
-            for sub in load_subscriptions(settings.digests_file):
+            for sub in load_subscriptions(settings.digests_file, personas):
                 store.put(sub)
         except BaseException:
             store.close()
@@ -82,7 +84,7 @@ class Services:
             opened.callback(keys.close)
             memory = FaissStore(data / "memory", embedder)
             opened.callback(memory.close)
-            digests = open_digest_store(settings)
+            digests = open_digest_store(settings, registry.personas())
             opened.pop_all()
         distill = distill or DistillService(settings, registry=registry)
         metrics = metrics or Metrics()

@@ -17,11 +17,13 @@ removing it from the file does not unsubscribe (use `/distill digest off` or the
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from . import messages
 from .errors import SubscriptionError
 from .subscription import WEEKDAYS, Subscription
 
@@ -47,9 +49,12 @@ def _fields_error(exc: ValidationError) -> str:
     )
 
 
-def load_subscriptions(path: str | Path) -> list[Subscription]:
-    """Every `[[digest]]` of the file, validated. SubscriptionError names the file, the entry
-    and the field when anything is wrong; nothing is returned from a file with an error."""
+def load_subscriptions(
+    path: str | Path, personas: Collection[str] | None = None
+) -> list[Subscription]:
+    """Every `[[digest]]` of the file, validated (persona names against `personas` when given).
+    SubscriptionError names the file, the entry and the field when anything is wrong; nothing
+    is returned from a file with an error."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -66,7 +71,14 @@ def load_subscriptions(path: str | Path) -> list[Subscription]:
         try:
             if "weekday" in fields:
                 fields["weekday"] = parse_weekday(fields["weekday"])
-            found.append(Subscription(**fields))
+            sub = Subscription(**fields)
+            if personas is not None and sub.persona is not None and sub.persona not in personas:
+                raise SubscriptionError(
+                    messages.UNKNOWN_PERSONA.format(
+                        name=sub.persona, personas=", ".join(sorted(personas))
+                    )
+                )
+            found.append(sub)
         except SubscriptionError as exc:
             raise SubscriptionError(f"{path}, digest #{n}: {exc}") from exc
         except ValidationError as exc:

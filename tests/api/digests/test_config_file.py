@@ -170,3 +170,12 @@ def test_a_bad_file_fails_startup_with_its_error(tmp_path: Path) -> None:
         assert len(services.digests.subscriptions()) == 2
     finally:
         services.close()
+
+
+def test_an_unknown_persona_in_the_file_fails_startup_naming_the_known_ones(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, '[[digest]]\nchannel = "C0123ABC"\npersona = "wizard"\n')
+    with pytest.raises(SubscriptionError, match=r"digest #1: unknown persona 'wizard'.*leadership"):
+        Services.open(make_settings(tmp_path / "data", digests_file=path))
+    assert load_subscriptions(path)[0].persona == "wizard"  # unchecked without a persona list
