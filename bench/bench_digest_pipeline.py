@@ -32,7 +32,7 @@ from api.digests.runner import DigestRunner
 from api.digests.store import SqliteDigestStore
 from api.service import DistillService
 from api.settings import Settings
-from bench.bench_digest import CHANNEL, DAY, WINDOW_START, synthetic_channel
+from bench.digest_corpus import CHANNEL, DAY, WINDOW_START, synthetic_channel
 from distiller import HashingEmbedder
 
 RESULTS = Path(__file__).parent / "results"
