@@ -1,7 +1,7 @@
 """The LLM engine against a real model server: runs when OPENAI_BASE_URL is set.
 
     OPENAI_BASE_URL=http://localhost:11434/v1 DISTILLER_MODEL=llama3.1 \
-        pytest tests/distiller/test_llm_live.py
+        pytest tests/distiller/llm/test_llm_live.py
 
 A real model may be unfaithful or slow; what must hold either way is that the reader gets a
 result, that an LLM result passed the guard, and that a fallback says why.
@@ -22,7 +22,9 @@ pytestmark = [
     pytest.mark.llm,
     pytest.mark.skipif(
         not os.environ.get("OPENAI_BASE_URL"),
-        reason="set OPENAI_BASE_URL (and OPENAI_API_KEY, DISTILLER_MODEL) to run against a real model",
+        reason=(
+            "set OPENAI_BASE_URL (and OPENAI_API_KEY, DISTILLER_MODEL) to run against a real model"
+        ),
     ),
 ]
 
