@@ -70,7 +70,7 @@ OWN_DIGEST_THREADS = "replies to our own digest posts are not digested again (re
 # Logs.
 LOG_RUN = "digest {key}: {status} ({messages} messages, {threads} threads, {seconds:.1f} s)"
 LOG_RUN_FAILED = "digest {key} failed: {error}"
-LOG_TAKEOVER = "digest {key}: taking over a run that stopped (lease expired); checking for a post"
+LOG_RETRY = "digest {key}: an earlier attempt failed or stopped; checking for its post first"
 LOG_ALREADY_POSTED = "digest {key}: found the earlier attempt's post {ts}; not posting again"
 LOG_TICK_FAILED = "digest scheduler: a tick failed: {error}"
 LOG_SCHEDULER = "digest scheduler: checking subscriptions every {seconds:.0f} s"

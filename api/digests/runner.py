@@ -144,8 +144,8 @@ class DigestRunner:
         key = window.key(sub.id)
         outcome = RunOutcome(sub.id, window, "dry-run" if not post else "failed")
         try:
-            if post and claim is not None and claim.takeover and claim.since is not None:
-                log.info(messages.LOG_TAKEOVER.format(key=key))
+            if post and claim is not None and claim.since is not None:
+                log.info(messages.LOG_RETRY.format(key=key))
                 earlier = await find_post(self.client, sub, key, claim.since)
                 if earlier is not None:
                     log.info(messages.LOG_ALREADY_POSTED.format(key=key, ts=earlier[1]))

@@ -87,8 +87,8 @@ def _utc(seconds: float | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Claim:
-    """A run this process may do. `takeover`: an earlier attempt stopped while running (it may
-    have posted); `since` is when that attempt started, where to look for its post."""
+    """A run this process may do. `since`: when an earlier attempt started (it failed, or its
+    process died: `takeover`), where to look for a post it may have made before posting."""
 
     key: str
     subscription_id: str
@@ -278,13 +278,10 @@ class DigestStore(ABC):
             )
             if cur.rowcount != 1:
                 return None
+        # Either way an earlier attempt may have posted (a run that died, or a post whose
+        # answer was lost): `since` tells the runner where to look before posting again.
         return Claim(
-            key,
-            subscription_id,
-            window,
-            owner,
-            takeover=status == "running",
-            since=started_at if status == "running" else None,
+            key, subscription_id, window, owner, takeover=status == "running", since=started_at
         )
 
     def finish(

@@ -362,3 +362,25 @@ def test_a_private_channels_digest_goes_only_to_its_members(
     assert post.params["channel"] == "D0ERIN0001"
     # Nothing of the channel was read for Mallory.
     assert len(slack.calls_to("conversations.replies")) == 1
+
+
+def test_a_post_whose_answer_was_lost_is_found_on_retry_not_posted_again(
+    slack: FakeSlackServer, store: DigestStore, make_runner: Callable[..., DigestRunner]
+) -> None:
+    """Slack stored the post but the answer never came back: the run was recorded failed."""
+    a_busy_day(slack)
+    sub = Subscription(channel=TEAM)
+    store.put(sub)
+    window = Window(DAY, DAY + timedelta(days=1))
+    claim = store.claim(sub.id, window, "first", now=DUE.timestamp())
+    assert claim is not None
+    runner = make_runner(store, Clock(DUE))
+    outcome = asyncio.run(runner.run(sub, window, post=False))
+    assert outcome.digest is not None
+    asyncio.run(post_digest(runner.client, sub, outcome.digest, claim.key))
+    store.finish(claim, "failed", error="the answer timed out", now=DUE.timestamp())
+    [retried] = asyncio.run(make_runner(store, Clock(DUE + timedelta(minutes=3))).tick())
+    assert retried.status == "posted" and retried.post is not None
+    assert len(posts(slack)) == 1
+    [run] = store.runs(sub.id)
+    assert (run.status, run.attempts, run.post_ts) == ("posted", 2, retried.post[1])

@@ -108,7 +108,7 @@ def test_a_failed_run_is_retried_after_its_backoff_without_moving_the_watermark(
     store.finish(claim, "failed", error="not_in_channel", now=NOW)
     assert store.claim(SUB.id, WINDOW, "b", now=NOW + 60) is None  # backing off
     retry = store.claim(SUB.id, WINDOW, "b", now=NOW + 3600)
-    assert retry is not None and not retry.takeover  # it failed cleanly: nothing was posted
+    assert retry is not None and not retry.takeover and retry.since == NOW
     state = store.get(SUB.id)
     assert state is not None and state.watermark is None
     assert store.runs(SUB.id)[0].attempts == 2
