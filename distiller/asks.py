@@ -11,15 +11,17 @@ from .facts import find_deadline
 
 __all__ = ["Ask", "ask_priority", "is_ask", "make_ask"]
 
-_REQUEST_RE = re.compile(
+_REQUEST = (
     r"\b(?:please|pls|plz|can you|could you|would you|can (?:someone|somebody|anyone)|"
     r"need(?:s|ed)? (?:you|someone|somebody|a volunteer|an owner|help|approval|sign[- ]off|review)|"
     r"action (?:required|needed|item)|requires? (?:your|a|an)|"
     r"(?:you|someone|somebody|anyone)\s+(?:must|should|needs? to|has to|have to)|"
     r"(?<=>)\s+(?:must|should|needs? to|has to|have to|to\s+\w+)|"
-    r"ask(?:ing)? (?:you|for)|(?:i|we) (?:request|ask) (?:that|you))\b",
-    re.IGNORECASE,
+    r"ask(?:ing)? (?:you|for)|(?:i|we) (?:request|ask) (?:that|you))\b"
 )
+# Look-aheads on the first characters a match can have (see lexicon.guarded): is_ask runs on
+# every unit, and these searches were most of its cost.
+_REQUEST_RE = lexicon.guarded(r"acinprswy\s", _REQUEST)
 _IMPERATIVE_RE = re.compile(
     r"^(?:<@[A-Z0-9]+(?:\|[^>]*)?>|@\w+)?[,:\s]*(?:please\s+)?"
     r"(?:review|approve|update|check|confirm|merge|deploy|roll ?back|restart|investigate|rotate|"
@@ -28,11 +30,12 @@ _IMPERATIVE_RE = re.compile(
     r"prepare|draft|decide|book|join|reply|respond|migrate|enable|disable|set up|run)\b",
     re.IGNORECASE,
 )
-_OWNER_RE = re.compile(
-    r"<@[A-Z0-9]+(?:\|[^<>]*)?>|<!subteam\^[A-Z0-9]+(?:\|[^<>]*)?>|(?<![\w/.])@[a-z][\w.-]{1,30}",
-    re.IGNORECASE,
+_OWNER = (
+    r"<@[A-Z0-9]+(?:\|[^<>]*)?>|<!subteam\^[A-Z0-9]+(?:\|[^<>]*)?>|(?<![\w/.])@[a-z][\w.-]{1,30}"
 )
-_DONE_RE = re.compile(r"\b(?:done|completed|finished|merged|shipped|resolved|was|were)\b", re.I)
+_OWNER_RE = lexicon.guarded("<@", _OWNER)
+_DONE = r"\b(?:done|completed|finished|merged|shipped|resolved|was|were)\b"
+_DONE_RE = lexicon.guarded("cdfmrsw", _DONE)
 
 
 class Ask(BaseModel):

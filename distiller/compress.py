@@ -15,6 +15,7 @@ from .facts import extract_facts
 from .mrkdwn import protect_entities, restore_entities
 
 __all__ = [
+    "bare_boilerplate_kind",
     "boilerplate_kind",
     "compress",
     "compress_with_facts",
@@ -31,17 +32,40 @@ _EDGE_EMOJI_RE = re.compile(
     re.I,
 )
 _BOLD_LABEL_RE = re.compile(r"^\*([^*]{1,40})\*\s*:?\s*")
+_EMOJI_CHAR_RE = re.compile(_EMOJI_CHAR, re.I)
 _FACT_KINDS_CHECKED = ("numbers", "deadlines", "mentions", "links", "identifiers")
+
+Facts = dict[str, list[str]]
 
 
 def strip_decoration(text: str) -> str:
     """Remove emoji at the start or end of a unit: decoration, not content."""
-    return _EDGE_EMOJI_RE.sub("", text).strip()
+    bare = text.strip()
+    # The pattern can only match where a shortcode's ':' or an emoji is the first or last
+    # character past the whitespace (both \s and str.strip() use the Unicode spaces). Most units
+    # have neither, and the pattern's `$` branch would otherwise be tried at every character.
+    if bare and (
+        bare[0] == ":"
+        or bare[-1] == ":"
+        or _EMOJI_CHAR_RE.match(bare[0])
+        or _EMOJI_CHAR_RE.match(bare[-1])
+    ):
+        return _EDGE_EMOJI_RE.sub("", text).strip()
+    return bare
 
 
 def boilerplate_kind(text: str) -> str | None:
     """'greeting', 'pleasantry' or 'closing offer' when the unit is only that, else None."""
-    bare = strip_decoration(text)
+    return bare_boilerplate_kind(strip_decoration(text))
+
+
+def bare_boilerplate_kind(
+    bare: str, facts_of: Callable[[str], Facts] = extract_facts
+) -> str | None:
+    """`boilerplate_kind` of a unit already through `strip_decoration`.
+
+    `facts_of` is `extract_facts` or a memo of it: the engine scans each text for facts once.
+    """
     if not bare or lexicon.FILLER_RE.match(bare):
         return "filler"
     if lexicon.GREETING_RE.match(bare):
@@ -52,7 +76,7 @@ def boilerplate_kind(text: str) -> str | None:
     ):
         match = pattern.search(bare)
         # Padding wrapped around a fact ("Let me know if the 3 pods on v2 fail") is not padding.
-        if match and not any(extract_facts(bare)[k] for k in ("numbers", "links", "identifiers")):
+        if match and not any(facts_of(bare)[k] for k in ("numbers", "links", "identifiers")):
             return kind
     return None
 
@@ -75,20 +99,37 @@ def compress(text: str, *, aggressive: bool = False) -> str:
     return compress_with_facts(text, aggressive=aggressive)[0]
 
 
-def compress_with_facts(text: str, *, aggressive: bool = False) -> tuple[str, dict[str, list[str]]]:
-    """`compress`, also returning the facts of the input (callers need them; scans are costly)."""
-    before = extract_facts(text)
+def compress_with_facts(
+    text: str,
+    *,
+    aggressive: bool = False,
+    bare: str | None = None,
+    before: Facts | None = None,
+) -> tuple[str, Facts]:
+    """`compress`, also returning the facts of the input (callers need them; scans are costly).
+
+    Callers that already have `strip_decoration(text)` or `extract_facts(text)` may pass them
+    as `bare` and `before`; the result is the same either way.
+    """
+    if before is None:
+        before = extract_facts(text)
     facts = [fact for kind in _FACT_KINDS_CHECKED for fact in before[kind]]
-    for drop_asides in (True, False) if aggressive else (False,):
-        result = _shorten(text, drop_asides)
+    protected, saved = protect_entities(strip_decoration(text) if bare is None else bare)
+    # Both passes run the same edits up to the asides; do those once.
+    common = _shorten_common(protected)
+    passes = (True, False) if aggressive else (False,)
+    if aggressive and "(" not in common:
+        passes = (True,)  # no aside to drop: the gentle pass would give the same text again
+    for drop_asides in passes:
+        result = _shorten_finish(common, saved, drop_asides)
         # Verbatim presence is the test the facts report applies too; and it is cheap.
         if all(fact in result for fact in facts):
             return result, before  # result is "" when the unit was nothing but padding
     return text.strip(), before
 
 
-def _shorten(text: str, drop_asides: bool) -> str:
-    protected, saved = protect_entities(strip_decoration(text))
+def _shorten_common(protected: str) -> str:
+    """The edits both compression passes make, on text with its entities protected."""
     out = _BOLD_LABEL_RE.sub(lambda m: m.group(1).strip().rstrip(":") + ": ", protected)
     for _ in range(2):  # "I wanted to share" + "a quick update on"
         out = lexicon.META_PREFIX_RE.sub("", out)
@@ -96,7 +137,10 @@ def _shorten(text: str, drop_asides: bool) -> str:
     for _ in range(2):  # connectors stack: "So, basically, ..."
         out = lexicon.LEADING_CONNECTOR_RE.sub("", out)
     out = lexicon.HEDGE_RE.sub("", out)
-    out = lexicon.WORDY_RE.sub(lexicon.wordy_replacement, out)
+    return lexicon.WORDY_RE.sub(lexicon.wordy_replacement, out)
+
+
+def _shorten_finish(out: str, saved: list[str], drop_asides: bool) -> str:
     if drop_asides:
         # Only asides with no digit and no entity in them: those may hold a fact.
         out = _PAREN_RE.sub(

@@ -62,13 +62,34 @@ _NUMBER = (
     r"(?<![\w.#^-])[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?\s?(?:%|x\b|[kKmMbB]\b|ms\b|s\b|min\b|h\b|"
     r"[KMGT]i?B\b|rps\b|qps\b|req/s\b|users?\b|pods?\b|nodes?\b|hours?\b|days?\b|minutes?\b)?"
 )
+# Where a deadline can start: a leading part of each alternative of _DEADLINE (and of _DATE),
+# so that any deadline match implies a match of this. Weekday and month names are cut to their
+# first three letters under the same (?i:) flag, so odd case-folds ("ſat") still pass.
+_DEADLINE_START = (
+    r"\b(?=[\dQ]|(?i:[abdefjmnostuw]))"  # the first characters below, tested at once
+    r"(?:\d|Q[1-4]|(?i:by|before|until|due|no later than|eta|deadline|on|at|eod|eow|asap"
+    r"|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+    r"|to|eo|end of|next|this))"
+)
+# Where any fact can start, built the same way from every alternative of the scan below: links
+# and entities by their first character, identifiers by their shape up to the first telling
+# character, numbers by a currency sign or a digit at a word start (their look-behind implies
+# the \b). Used as a look-ahead it rejects most positions with one cheap test; without it the
+# engine tried some thirty alternatives at every character of every unit and of the source.
+# tests/distiller/test_facts_scan.py checks the guarded scan against the unguarded one.
+_FACT_START = (
+    r"[<@:`#$€£¥]|(?i:https?://)"
+    rf"|\b(?:v\d|[0-9a-f]{{7}}|[A-Z][A-Z0-9]{{1,9}}-\d|[a-zA-Z][a-zA-Z0-9]*[_-][a-zA-Z0-9])"
+    rf"|{_DEADLINE_START}"
+)
 # One left-to-right scan; at each position the first alternative wins, so a number inside a
 # link, a mention, an identifier or a deadline belongs to that fact and is not counted twice.
-_SCAN_RE = re.compile(
+_SCAN = (
     rf"(?P<links>{_LINK})|(?P<mentions>{_MENTION}|{_CHANNEL})|(?P<emoji>{_EMOJI})"
     rf"|(?P<identifiers>{_IDENT})|(?P<deadlines>{_DEADLINE})|(?P<numbers>{_NUMBER})"
 )
-DEADLINE_RE = re.compile(_DEADLINE)
+_SCAN_RE = re.compile(rf"(?=(?:{_FACT_START}))(?:{_SCAN})")
+DEADLINE_RE = re.compile(rf"(?=(?:{_DEADLINE_START}))(?:{_DEADLINE})")
 
 
 class FactTally(BaseModel):

@@ -243,18 +243,23 @@ _SPECIAL_RE = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
 _SUBTEAM_RE = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _DATE_RE = re.compile(r"<!date\^[^|<>]*\|([^<>]*)>")
 _STYLE_RE = re.compile(r"(?<![\w*_~`])([*_~])(?=\S)([^*_~\n`]+?)(?<=\S)\1(?![\w*_~])")
+_BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
 
 
 def to_plain(text: str) -> str:
     """Render mrkdwn as plain text: entities to readable form, styling markers removed."""
-    text = _LINK_RE.sub(
-        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text
-    )
-    text = _USER_RE.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
-    text = _CHANNEL_RE.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
-    text = _SUBTEAM_RE.sub(lambda m: m.group(2) or "@" + m.group(1), text)
-    text = _DATE_RE.sub(lambda m: m.group(1), text)
-    text = _SPECIAL_RE.sub(lambda m: "@" + m.group(1), text)
-    text = _STYLE_RE.sub(lambda m: m.group(2), text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    # Every entity pattern starts with "<" and every style pattern needs a marker: skipping the
+    # passes that cannot match changes nothing, and the engine renders each unit at least once.
+    if "<" in text:
+        text = _LINK_RE.sub(
+            lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text
+        )
+        text = _USER_RE.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
+        text = _CHANNEL_RE.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+        text = _SUBTEAM_RE.sub(lambda m: m.group(2) or "@" + m.group(1), text)
+        text = _DATE_RE.sub(lambda m: m.group(1), text)
+        text = _SPECIAL_RE.sub(lambda m: "@" + m.group(1), text)
+    if "*" in text or "_" in text or "~" in text:
+        text = _STYLE_RE.sub(lambda m: m.group(2), text)
+        text = _BOLD_RE.sub(r"\1", text)
     return html.unescape(text)

@@ -14,7 +14,13 @@ from dataclasses import replace
 
 from . import lexicon
 from .asks import Ask, ask_priority, is_ask, make_ask
-from .compress import boilerplate_kind, compress_with_facts, strip_decoration, trim_clauses
+from .compress import (
+    Facts,
+    bare_boilerplate_kind,
+    compress_with_facts,
+    strip_decoration,
+    trim_clauses,
+)
 from .engine import Engine, ReaderSpec
 from .facts import extract_facts, facts_report
 from .mrkdwn import Unit, parse_units, protect_entities, restore_entities, to_plain
@@ -62,7 +68,11 @@ class OfflineEngine(Engine):
             for index, message in enumerate(thread.messages)
             for unit in parse_units(message.text, message=index, user=message.user)
         ]
-        candidates = self._candidates(units, _speakers(thread) if thread.is_dialogue else None)
+        # A unit's text is scanned for facts by the boilerplate test and by compression, and a
+        # candidate's again for keep_identifiers: one scan per distinct text is enough.
+        facts_of = _FactsMemo()
+        speakers = _speakers(thread) if thread.is_dialogue else None
+        candidates = self._candidates(units, speakers, facts_of)
         notes: list[str] = []
         if thread.redactions:
             notes.append(f"{thread.redactions} secret(s) redacted before distilling")
@@ -73,7 +83,7 @@ class OfflineEngine(Engine):
         if spec.keep_identifiers:
             # Readers like agents need ids and links to act; favour the units that carry them.
             for cand in candidates:
-                found = extract_facts(cand.text)
+                found = facts_of(cand.text)
                 cand.score += 0.3 * min(2, len(found["identifiers"]) + len(found["links"]))
         others = [c for c in candidates if not c.is_ask]
         asks = self._fit_asks([c for c in candidates if c.is_ask], others, budget, notes)
@@ -102,22 +112,29 @@ class OfflineEngine(Engine):
             notes=notes,
         )
 
-    def _candidates(self, units: Sequence[Unit], speakers: list[str] | None) -> list[Candidate]:
+    def _candidates(
+        self, units: Sequence[Unit], speakers: list[str] | None, facts_of: _FactsMemo
+    ) -> list[Candidate]:
         dialogue = speakers is not None
         out: list[Candidate] = []
         for unit in units:
-            if unit.kind == "heading" or boilerplate_kind(unit.text):
+            if unit.kind == "heading":
+                continue
+            bare = strip_decoration(unit.text)
+            if bare_boilerplate_kind(bare, facts_of):
                 continue
             if unit.kind == "code":
                 text = _code_line(unit.text)
-                facts = extract_facts(text)
+                facts = facts_of(text)
             else:
-                text, facts = compress_with_facts(unit.text, aggressive=True)
+                text, facts = compress_with_facts(
+                    unit.text, aggressive=True, bare=bare, before=facts_of(unit.text)
+                )
             if not text:
                 continue
             words = content_words(text)
             n_facts = sum(len(v) for v in facts.values())
-            meta = lexicon.META_PREFIX_RE.match(strip_decoration(unit.text)) is not None
+            meta = lexicon.META_PREFIX_RE.match(bare) is not None
             hard_facts = any(facts[k] for k in ("numbers", "links", "mentions", "identifiers"))
             if meta and not hard_facts and len(words) < 6:
                 continue  # "I wanted to share an update on the migration": a topic, not a finding
@@ -178,10 +195,14 @@ class OfflineEngine(Engine):
     ) -> tuple[str, list[str], list[Ask]]:
         """Drop the last bullets, then asks, then cut the TL;DR until the rendering fits."""
 
+        costs: dict[str, int] = {}
+
         def cost() -> int:
-            return count_tokens(
-                to_plain(render_parts(tldr, bullets, asks, spec.format, markup=False))
-            )
+            # The loops below ask again after each cut, and often of an unchanged rendering.
+            rendered = render_parts(tldr, bullets, asks, spec.format, markup=False)
+            if rendered not in costs:
+                costs[rendered] = count_tokens(to_plain(rendered))
+            return costs[rendered]
 
         while cost() > budget and bullets:
             bullets = bullets[:-1]
@@ -211,6 +232,16 @@ class OfflineEngine(Engine):
             tokens_out=count_tokens(to_plain(tldr)),
             notes=notes,
         )
+
+
+class _FactsMemo(dict[str, Facts]):
+    """`extract_facts` remembered per text for one distillation (callers only read the facts)."""
+
+    def __call__(self, text: str) -> Facts:
+        found = self.get(text)
+        if found is None:
+            found = self[text] = extract_facts(text)
+        return found
 
 
 def _speakers(thread: Thread) -> list[str]:

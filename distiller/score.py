@@ -89,10 +89,11 @@ def score_candidates(
     focus_words = set(content_words(" ".join(focus)))
     avoid_words = set(content_words(" ".join(avoid))) - focus_words
     n = len(candidates)
+    # The same for every candidate: computed once, not once per candidate (same float).
+    norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
     for rank, cand in enumerate(candidates):
         # Centrality against the others only: a unit must not vote for itself.
         others = {w: centroid[w] - v for w, v in cand.vector.items()}
-        norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
         central = max(0.0, sum(v * others[w] for w, v in cand.vector.items()) / norm)
         density = min(1.0, 8.0 * cand.facts / max(cand.tokens, 1))
         cue = min(1.0, len(lexicon.CUE_RE.findall(cand.text)) / 2)

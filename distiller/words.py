@@ -41,8 +41,11 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Stemmed, lower-cased words of `text` without stop-words; Slack entities count as one word."""
-    words = [m.lower() for m in _ENTITY_RE.findall(text)]
-    for raw in _WORD_RE.findall(_ENTITY_RE.sub(" ", text)):
+    words: list[str] = []
+    if "<" in text:  # no entity without one; the two entity passes are skipped otherwise
+        words = [m.lower() for m in _ENTITY_RE.findall(text)]
+        text = _ENTITY_RE.sub(" ", text)
+    for raw in _WORD_RE.findall(text):
         word = raw.lower().replace("’", "'")
         if word not in STOPWORDS and (len(word) > 1 or not word.isascii()):
             words.append(stem(word))
