@@ -138,14 +138,14 @@ def _score(
     x = np.array([features for features, _ in extracted], dtype=np.float64)
     x = x.reshape(len(items), len(FEATURE_NAMES))
     words = np.array([ev.words for _, ev in extracted], dtype=np.float64)
-    logits, parts = model.contributions(x, words)
+    logits, parts, z = model.contributions(x, words)
     scored = []
     for i, (message, (_, ev)) in enumerate(zip(items, extracted, strict=True)):
         judged = ev.english_prose and ev.words >= MIN_STYLE_WORDS
         priors = prior_terms(ev, message.posted_by_app, message.metadata_event)
         style_logit = _soft_floor(float(logits[i])) if judged else UNJUDGED_STYLE_LOGIT
         scored.append(_Scored(ev, judged, priors, style_logit + sum(priors.values())))
-    return scored, parts, model.standardise(x)
+    return scored, parts, z
 
 
 def agent_logits(messages: Iterable[Message | str], model: StyleModel | None = None) -> np.ndarray:

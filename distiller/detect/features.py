@@ -58,9 +58,12 @@ FEATURE_NAMES: tuple[str, ...] = (
     "redundancy",
 )
 
-_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# Spelled "x x*" rather than "x+": a pattern that opens with a character class lets `re` skip
+# to the next possible start at C speed, which a repeat does not (about 1.5x faster here). The
+# possessive forms are the greedy ones: nothing follows that could make them give characters back.
+_WORD = re.compile(r"[A-Za-z][A-Za-z]*+(?:['’][A-Za-z]++)*+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d\d*")
 # A sentence ends at . ! ? (and closing quotes/brackets) followed by whitespace; `_sentences`
 # then skips the few abbreviations that end in a dot.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
@@ -88,6 +91,8 @@ _FIRST = frozenset({"i", "me", "my", "mine", "myself"})
 _SECOND = frozenset({"you", "your", "yours", "yourself"})
 _WE = frozenset({"we", "us", "our", "ours"})
 _PRONOUN_STARTS = frozenset({"This", "These", "It", "They", "Its", "That"})
+# One-letter title-case words ("I", "A"), which do not count as names.
+_CAPITAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NOMINAL_ENDINGS = ("tion", "ment", "ness", "ity", "ance", "ence", "ism")
 # Filler for sentence_len_cv when there are too few sentences for a spread to mean anything:
 # roughly the spread of human prose, so a one-liner is not read as "uniform".
@@ -158,11 +163,14 @@ def _redundancy(sentence_words: list[list[str]]) -> float:
         return 0.0
     total = 0.0
     for i in range(1, len(sets)):
+        current = sets[i]
+        size = len(current)
         best = 0.0
-        for j in range(i):
-            inter = len(sets[i] & sets[j])
-            if inter:
-                best = max(best, inter / len(sets[i] | sets[j]))
+        for earlier in sets[:i]:
+            if not current.isdisjoint(earlier):
+                inter = len(current & earlier)
+                # |a ∪ b| = |a| + |b| - |a ∩ b|: the same integer, without building the union.
+                best = max(best, inter / (size + len(earlier) - inter))
         total += best
     return total / (len(sets) - 1)
 
@@ -252,7 +260,14 @@ def extract(text: str) -> tuple[list[float], Evidence]:
     else:
         cv = _CV_FILL
     # Capitalised words inside a sentence: names ("Priya", "Grafana"), not "I" or "API".
-    proper = sum(1 for sw in sentence_words for w in sw[1:] if len(w) > 1 and w.istitle())
+    # Counted over all words at C speed, then the sentence openers taken back out.
+    firsts = [sw[0] for sw in sentence_words if sw]
+    proper = (
+        sum(map(str.istitle, words))
+        - sum(map(str.istitle, firsts))
+        - sum(map(_CAPITAL_LETTERS.__contains__, words))
+        + sum(map(_CAPITAL_LETTERS.__contains__, firsts))
+    )
     starts = [s for s in sentences if s[:1].isalpha()]
     lower_start = sum(1 for s in starts if s[0].islower())
     pronoun_start = sum(1 for sw in sentence_words if sw and sw[0] in _PRONOUN_STARTS)

@@ -27,7 +27,8 @@ _EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
 _EMOJI_CHAR = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u25a0-\u25ff\ufe0f\u200d]"
 )
-_BULLET = re.compile(r"^(?:[-*•◦▪‣–]|\d{1,2}[.)])\s+")
+_BULLET_HEADS = "-*•◦▪‣–"
+_BULLET = re.compile(rf"^(?:[{_BULLET_HEADS}]|\d{{1,2}}[.)])\s+")
 _HASH_HEADER = re.compile(r"^#{1,6}\s+")
 # A line that is all bold (Slack *x* or Markdown **x**), optionally ending with a colon.
 _BOLD_LINE = re.compile(r"^(?:\*\*[^*\n]{2,100}\*\*|\*[^*\n]{2,100}\*):?$")
@@ -94,9 +95,12 @@ def read_layout(text: str) -> Layout:
         layout.links += len(_BARE_URL.findall(text))
         text = _BARE_URL.sub("link", text)
 
+    # _SPACES matches every single space too, so running it rebuilds each line even when there
+    # is nothing to collapse; most messages have no double space, tab or NBSP at all.
+    collapse = "  " in text or "\t" in text or "\u00a0" in text
     blank_run = False
     for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
+        line = (_SPACES.sub(" ", raw) if collapse else raw).strip()
         if not line:
             blank_run = True
             continue
@@ -124,14 +128,19 @@ def read_layout(text: str) -> Layout:
         if not line:
             continue
         # A line is a header, or a list item, or prose; bold on a header is the header's.
-        if _HASH_HEADER.match(line):
+        # Each pattern needs a given first (or last) character: testing that first spares most
+        # prose lines three or four regex calls.
+        head = line[0]
+        if head == "#" and _HASH_HEADER.match(line):
             layout.headers += 1
             line = _HASH_HEADER.sub("", line).replace("*", "")
-        elif _BOLD_LINE.match(line) or _LABEL_LINE.match(line):
+        elif (head == "*" and _BOLD_LINE.match(line)) or (
+            line[-1] == ":" and _LABEL_LINE.match(line)
+        ):
             layout.headers += 1
             line = line.replace("*", "")
         else:
-            bullet = _BULLET.match(line)
+            bullet = _BULLET.match(line) if head in _BULLET_HEADS or head.isdigit() else None
             if bullet:
                 layout.bullets += 1
                 line = line[bullet.end() :]

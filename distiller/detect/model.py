@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ __all__ = ["DETECTOR_FILE", "FORMAT", "Regime", "StyleModel", "load_model"]
 
 DETECTOR_FILE = Path(__file__).resolve().parents[1] / "data" / "detector.json"
 FORMAT = "slack-distiller/detector/1"
+# Bound on StyleModel's table of length terms (only callers passing fractional word counts
+# could reach it: whole counts stop at the last fade-out).
+_MAX_CACHED_LENGTHS = 1024
 
 
 @dataclass(frozen=True)
@@ -57,22 +60,52 @@ class StyleModel:
     coef: np.ndarray
     regimes: tuple[Regime, ...]
     threshold: float
+    _by_words: dict[float, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def standardise(self, x: np.ndarray) -> np.ndarray:
         """z-scores, clipped: a rate on a 5-word text can be extreme and should not dominate."""
         return np.clip((x - self.mean) / self.scale, -self.clip, self.clip)
 
-    def contributions(self, x: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Logits (n,) and per-feature contributions (n, features) for raw features `x`."""
+    def contributions(
+        self, x: np.ndarray, words: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Logits (n,), per-feature contributions (n, features) and z-scores for raw `x`."""
         z = self.standardise(x)
-        weights = np.broadcast_to(self.coef, z.shape).copy()
-        logits = np.full(len(z), self.intercept)
+        weights, logits = self._length_terms(words) if len(z) != 1 else self._one_length(words)
+        parts = z * weights
+        return logits + parts.sum(axis=1), parts, z
+
+    def _length_terms(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weights (n, features) and logit offsets (n,) for texts of `words` words."""
+        weights = np.broadcast_to(self.coef, (len(words), len(self.coef))).copy()
+        logits = np.full(len(words), self.intercept)
         for regime in self.regimes:
             share = regime.weight(words)
             weights += share[:, None] * regime.coef
             logits += share * regime.intercept
-        parts = z * weights
-        return logits + parts.sum(axis=1), parts
+        return weights, logits
+
+    def _one_length(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_length_terms` of one text, from a per-process table.
+
+        One message per call is the API's case, and there these terms cost a dozen small numpy
+        calls. They depend on the word count only, and are the same for every count from one
+        past the last fade-out on (every regime's share is then exactly 0.0; the +1 keeps clear
+        of rounding in the logs), so the table stays small. Computed by `_length_terms` itself:
+        the same numbers as before, to the bit.
+        """
+        fade_out = max((r.off_at_words for r in self.regimes), default=0)
+        key = min(float(words[0]), fade_out + 1.0)
+        terms = self._by_words.get(key)
+        if terms is None:
+            terms = self._length_terms(np.array([key], dtype=np.float64))
+            for shared in terms:
+                shared.setflags(write=False)
+            if len(self._by_words) < _MAX_CACHED_LENGTHS:  # word counts are whole numbers
+                self._by_words[key] = terms
+        return terms
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StyleModel:

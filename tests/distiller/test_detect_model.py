@@ -106,9 +106,22 @@ def test_contributions_add_up_to_the_logit() -> None:
     model = load_model()
     x = np.array([extract(t)[0] for t in ["hello there, how are you doing today?", "a " * 200]])
     words = np.array([7.0, 200.0])
-    logits, parts = model.contributions(x, words)
+    logits, parts, z = model.contributions(x, words)
     base = model.intercept + sum(r.intercept * r.weight(words) for r in model.regimes)
     np.testing.assert_allclose(logits, base + parts.sum(axis=1))
+    np.testing.assert_array_equal(z, model.standardise(x))
+
+
+def test_one_message_length_terms_are_the_batch_ones() -> None:
+    # detect() on one message reads its length terms from a table clamped past the last
+    # fade-out: the same bits as computing them, at every word count.
+    model = load_model()
+    counts = np.arange(0.0, 400.0)
+    weights, logits = model._length_terms(counts)
+    for i, count in enumerate(counts):
+        one_weights, one_logits = model._one_length(np.array([count]))
+        np.testing.assert_array_equal(one_weights[0], weights[i])
+        assert one_logits[0] == logits[i]
 
 
 def test_regimes_fade_with_length() -> None:
