@@ -24,6 +24,7 @@ from rich.console import Console
 from audience import PersonaRegistry, SqlitePersonaStore, UnknownPersonaError
 
 from .digests import DigestError, DigestStore, Subscription, Window
+from .digests.budget import RequestBudget
 from .digests.client import digest_client, pooled
 from .digests.produce import digest_builder
 from .digests.runner import DigestRunner, RunOutcome
@@ -74,7 +75,8 @@ def _runner(settings: Settings, store: DigestStore) -> DigestRunner:
         service, make_embedder(settings), detect_threshold=settings.detect_threshold
     )
     client = digest_client(token, settings.slack_api_url or DEFAULT_API_URL)
-    return DigestRunner(store, client, builder)
+    budget = RequestBudget.of(settings.digest_history_pages, settings.digest_replies_calls)
+    return DigestRunner(store, client, builder, budget=budget)
 
 
 async def _pooled(runner: DigestRunner, work: Callable[[], Awaitable[T]]) -> T:

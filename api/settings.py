@@ -14,10 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from distiller import DEFAULT_MAX_INPUT_CHARS
 
+from .digests.budget import DEFAULT_HISTORY_PAGES, DEFAULT_REPLIES_CALLS
+
 __all__ = [
+    "DEFAULT_DIGEST_INTERVAL",
     "DEFAULT_HOST",
     "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_DIGEST_INTERVAL",
     "DEFAULT_PORT",
     "DEFAULT_RATE_LIMIT",
     "Settings",
@@ -61,6 +63,15 @@ class Settings(BaseSettings):
     )
     digest_interval: float = Field(
         default=DEFAULT_DIGEST_INTERVAL, ge=1, description="seconds between digest checks"
+    )
+    digest_history_pages: int = Field(
+        default=DEFAULT_HISTORY_PAGES, ge=1, le=1_000, description="history pages per digest run"
+    )
+    digest_replies_calls: int = Field(
+        default=DEFAULT_REPLIES_CALLS,
+        ge=0,
+        le=20_000,
+        description="conversations.replies calls (threads read) per digest run",
     )
     detect_threshold: float | None = Field(default=None, ge=0, le=1)
 

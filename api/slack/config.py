@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..digests.budget import RequestBudget
 from ..settings import Settings
 
 __all__ = [
@@ -62,6 +63,7 @@ class SlackConfig:
     cpu_workers: int = field(default_factory=default_cpu_workers)
     digest_scheduler: bool = True
     digest_interval: float = 60.0
+    digest_budget: RequestBudget = field(default_factory=RequestBudget)
 
     @classmethod
     def from_settings(
@@ -82,4 +84,7 @@ class SlackConfig:
             detect_threshold=settings.detect_threshold,
             digest_scheduler=settings.digest_scheduler,
             digest_interval=settings.digest_interval,
+            digest_budget=RequestBudget.of(
+                settings.digest_history_pages, settings.digest_replies_calls
+            ),
         )

@@ -148,6 +148,7 @@ class SlackRuntime:
                 services.digests,
                 self.client,
                 builder,
+                budget=self.config.digest_budget,
                 workspace_url=self.workspace_url,
                 run_cpu=self._cpu_thread,
             )

@@ -103,3 +103,14 @@ def test_the_bot_not_in_the_channel_says_to_invite_it(slack: FakeSlackServer) ->
     slack.add_channel("C0SECRET01", "secret", member=False)
     result = RUNNER.invoke(app, ["digest", "--channel", "C0SECRET01"])
     assert result.exit_code == 1 and "/invite @distiller" in result.output
+
+
+def test_the_request_budget_is_a_setting_and_coverage_says_what_it_left(
+    slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTILLER_DIGEST_REPLIES_CALLS", "0")
+    result = RUNNER.invoke(app, ["digest", "--channel", TEAM])
+    assert result.exit_code == 0, result.output
+    assert "replies budget (0 conversations.replies calls) was spent" in result.stdout
+    assert slack.calls_to("conversations.replies") == []
+    assert "disk full" in result.stdout  # the thread's parent is still there
