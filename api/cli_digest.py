@@ -75,7 +75,10 @@ def _runner(settings: Settings, store: DigestStore) -> DigestRunner:
         service, make_embedder(settings), detect_threshold=settings.detect_threshold
     )
     client = digest_client(token, settings.slack_api_url or DEFAULT_API_URL)
-    budget = RequestBudget.of(settings.digest_history_pages, settings.digest_replies_calls)
+    budget = RequestBudget(
+        history_pages=settings.digest_history_pages,
+        replies_calls=settings.digest_replies_calls,
+    )
     return DigestRunner(store, client, builder, budget=budget)
 
 

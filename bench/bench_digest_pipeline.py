@@ -26,7 +26,7 @@ from typing import Any
 
 from api.digests import Subscription, Window
 from api.digests.client import digest_client, pooled
-from api.digests.collect import RequestBudget
+from api.digests.collect import Collected, RequestBudget
 from api.digests.produce import digest_builder
 from api.digests.runner import DigestRunner
 from api.digests.store import SqliteDigestStore
@@ -116,9 +116,7 @@ def run(n_messages: int, n_threads: int, seed: int, tmp: Path) -> dict[str, Any]
         proc.join(timeout=30)
 
 
-def _empty() -> Any:
-    from api.digests.collect import Collected
-
+def _empty() -> Collected:
     return Collected(messages=[], skipped=[], calls={}, threads_read=0)
 
 

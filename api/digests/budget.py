@@ -58,8 +58,3 @@ class RequestBudget:
                 raise ValueError(
                     messages.BAD_BUDGET.format(field=name, rule=rule, value=getattr(self, name))
                 )
-
-    @classmethod
-    def of(cls, history_pages: int, replies_calls: int) -> RequestBudget:
-        """The configured budget (`DISTILLER_DIGEST_HISTORY_PAGES`, `..._REPLIES_CALLS`)."""
-        return cls(history_pages=history_pages, replies_calls=replies_calls)

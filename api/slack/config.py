@@ -84,7 +84,8 @@ class SlackConfig:
             detect_threshold=settings.detect_threshold,
             digest_scheduler=settings.digest_scheduler,
             digest_interval=settings.digest_interval,
-            digest_budget=RequestBudget.of(
-                settings.digest_history_pages, settings.digest_replies_calls
+            digest_budget=RequestBudget(
+                history_pages=settings.digest_history_pages,
+                replies_calls=settings.digest_replies_calls,
             ),
         )

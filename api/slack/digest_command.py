@@ -35,7 +35,6 @@ from ..digests import (
 )
 from ..digests.config_file import parse_weekday
 from . import messages
-from .errors import SlackCallError
 from .runtime import SlackRuntime
 
 __all__ = ["DigestArgs", "answer_digest", "parse_digest_args"]
@@ -121,11 +120,7 @@ def parse_digest_args(tokens: list[str], personas: Collection[str]) -> DigestArg
 
 
 async def _user_zone(rt: SlackRuntime, user: str) -> str | None:
-    try:
-        found = await rt.call("users_info", user=user)
-    except SlackCallError:
-        return None
-    return (found.get("user") or {}).get("tz") or None
+    return (await rt.user_info(user)).get("tz") or None
 
 
 def _status_line(state: SubscriptionState, now: datetime) -> str:

@@ -238,20 +238,24 @@ class SlackRuntime:
 
         return await self.cached("channel", channel_id, fetch)
 
-    async def user_name(self, user_id: str) -> str:
-        """A person's display name for reported speech (cached); the id if it cannot be read."""
+    async def user_info(self, user_id: str) -> dict[str, Any]:
+        """users.info's user (cached); {} when it cannot be read."""
 
-        async def fetch() -> str:
+        async def fetch() -> dict[str, Any]:
             try:
-                user = (await self.call("users_info", user=user_id)).get("user") or {}
+                return dict((await self.call("users_info", user=user_id)).get("user") or {})
             except SlackCallError:
-                return user_id
-            profile = user.get("profile") or {}
-            return str(
-                profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-            )
+                return {}
 
         return await self.cached("user", user_id, fetch)
+
+    async def user_name(self, user_id: str) -> str:
+        """A person's display name for reported speech; the id if it cannot be read."""
+        user = await self.user_info(user_id)
+        profile = user.get("profile") or {}
+        return str(
+            profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+        )
 
     async def permalink(self, channel_id: str, ts: str) -> str:
         """The message's permalink, or "" when Slack will not give one (no access)."""

@@ -78,6 +78,7 @@ def test_digest_subscribe_show_and_stop(slack: Slack) -> None:
 def test_a_dm_digest_uses_the_callers_time_zone(slack: Slack) -> None:
     before = slack.server.users[ALICE]
     slack.server.users[ALICE] = {**before, "tz": "America/New_York"}
+    slack.runtime._cache.pop(("user", ALICE), None)  # users.info is cached for 5 minutes
     try:
         saved = _reply(slack, "digest dm daily 7:15", "dm1")
     finally:
